@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { html, page } from './html.js';
+import { isBlank } from './php.js';
+import type { Site } from './site.js';
+import { param, redirect, sendHtml } from './transport.js';
+import { sendNotFound, signedInUser } from './oauth-pages.js';
+
+// The site's own pages: the home page a "Cancel" leads to, and the developers' apps dashboard.
+
+/** `GET /` */
+export function homePage(site: Site, req: IncomingMessage, res: ServerResponse): void {
+  const user = signedInUser(site, req);
+  const who = user
+    ? html`<p>You are signed in as <strong>${user.firstname} ${user.lastname}</strong> (@${user.username}).</p>`
+    : html`<p>You are not signed in.</p>`;
+  const body = html`<div class="card"><h1>${site.name}</h1>
+<p>A local emulator of a ${site.name} (Sngine) site for testing "Log in with ${site.name}".</p>${who}
+${site.developersEnabled ? html`<a class="button" href="/developers/apps">Apps dashboard</a>` : ''}</div>`;
+  sendHtml(res, 200, page({ siteName: site.name, title: 'Home', body, signedInAs: user && `${user.firstname} ${user.lastname}` }));
+}
+
+function appsPage(site: Site, req: IncomingMessage, res: ServerResponse, status: number, error?: string, values?: URLSearchParams): void {
+  const user = signedInUser(site, req);
+  const apps = [...site.store.apps.values()];
+  const value = (name: string): string => param(values, name) ?? '';
+  const list = apps.length
+    ? html`<table><thead><tr><th scope="col">App</th><th scope="col">Credentials</th></tr></thead><tbody>${apps.map(
+        (app) => html`<tr><td><strong>${app.name}</strong><br><span class="muted">${app.domain}</span></td>
+<td>app_id: <code>${app.appId}</code><br>app_secret: <code>${app.appSecret}</code><br>
+Redirect URL: <code>${app.redirectURL}</code><br>
+<a href="/api/oauth?app_id=${app.appId}">Log in with ${site.name} link</a></td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">No apps yet.</p>`;
+  const body = html`<div class="card"><h1>Apps</h1>${list}</div>
+<div class="card"><h2>Create a new app</h2>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/developers/apps">
+<label for="app-name">App name</label><input id="app-name" name="app_name" required value="${value('app_name')}">
+<label for="app-domain">Domain</label><input id="app-domain" name="app_domain" placeholder="example.com" value="${value('app_domain')}">
+<label for="app-redirect-url">Redirect URL</label><input id="app-redirect-url" name="app_redirect_url" type="url" required placeholder="http://localhost:3000/auth/kvixi/callback" value="${value('app_redirect_url')}">
+<label for="app-description">Description</label><textarea id="app-description" name="app_description">${value('app_description')}</textarea>
+<button type="submit">Create app</button></form></div>`;
+  sendHtml(res, status, page({ siteName: site.name, title: 'Apps', body, signedInAs: user && `${user.firstname} ${user.lastname}` }));
+}
+
+function isWebURL(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** `GET|POST /developers/apps` */
+export function appsDashboard(site: Site, req: IncomingMessage, res: ServerResponse, form: URLSearchParams | undefined): void {
+  if (!site.developersEnabled) return sendNotFound(site, res);
+  if (req.method !== 'POST') return appsPage(site, req, res, 200);
+  const name = param(form, 'app_name')?.trim() ?? '';
+  const redirectURL = param(form, 'app_redirect_url')?.trim() ?? '';
+  if (isBlank(name)) return appsPage(site, req, res, 400, 'An app name is required.', form);
+  if (!isWebURL(redirectURL)) return appsPage(site, req, res, 400, 'The redirect URL must be an http or https URL.', form);
+  const domain = param(form, 'app_domain')?.trim();
+  site.store.registerApp({
+    name,
+    redirectURL,
+    domain: domain || undefined,
+    description: param(form, 'app_description')?.trim() ?? '',
+  });
+  redirect(res, '/developers/apps');
+}

@@ -1,0 +1,57 @@
+/** The endpoints that `failNext` can break. */
+export type FaultEndpoint = 'oauth' | 'authorize' | 'get_user_info';
+
+/**
+ * How the next call to an endpoint misbehaves.
+ * - `error`: the provider refuses with this message (`{"error":true,"message":…}`, or an HTML
+ *   page for `oauth`), HTTP 200 as the real server does.
+ * - `http`: a raw reply with this status and body, e.g. a PHP warning or a 502 from a proxy.
+ * - `delay`: the normal answer, after `ms` milliseconds.
+ * - `hang`: no answer at all until the emulator closes.
+ */
+export type EmulatorFault =
+  | { type: 'error'; message: string }
+  | { type: 'http'; status: number; body?: string; contentType?: string }
+  | { type: 'delay'; ms: number }
+  | { type: 'hang' };
+
+const endpoints: readonly FaultEndpoint[] = ['oauth', 'authorize', 'get_user_info'];
+
+/** One queue of pending faults per endpoint; each call takes the oldest. */
+export class FaultQueue {
+  private readonly queues = new Map<FaultEndpoint, EmulatorFault[]>();
+
+  add(endpoint: FaultEndpoint, fault: EmulatorFault): void {
+    if (!endpoints.includes(endpoint)) {
+      throw new TypeError(`failNext() endpoint must be one of ${endpoints.join(', ')}`);
+    }
+    validate(fault);
+    const queue = this.queues.get(endpoint) ?? [];
+    queue.push(fault);
+    this.queues.set(endpoint, queue);
+  }
+
+  take(endpoint: FaultEndpoint): EmulatorFault | undefined {
+    return this.queues.get(endpoint)?.shift();
+  }
+}
+
+function validate(fault: EmulatorFault): void {
+  switch (fault?.type) {
+    case 'error':
+      if (typeof fault.message !== 'string') throw new TypeError('an error fault requires a message');
+      return;
+    case 'http':
+      if (!Number.isInteger(fault.status) || fault.status < 200 || fault.status > 599) {
+        throw new TypeError('an http fault requires a status from 200 to 599');
+      }
+      return;
+    case 'delay':
+      if (!(fault.ms >= 0)) throw new TypeError('a delay fault requires ms >= 0');
+      return;
+    case 'hang':
+      return;
+    default:
+      throw new TypeError('a fault must have type error, http, delay or hang');
+  }
+}

@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { html, page, type SafeHtml } from './html.js';
+import { messages } from './messages.js';
+import { intval, isBlank } from './php.js';
+import { defaultAvatarPath, uploadsURL, type Site } from './site.js';
+import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
+import { cookie, param, redirect, sendHtml } from './transport.js';
+
+// The browser side of "Log in with": sign-in, consent, and the redirect that carries the auth key.
+
+export const sessionCookie = 'kvixi_emulator_session';
+
+export function signedInUser(site: Site, req: IncomingMessage): EmulatorUser | undefined {
+  return site.store.sessionUser(cookie(req, sessionCookie));
+}
+
+function fullName(user: EmulatorUser): string {
+  return `${user.firstname} ${user.lastname}`.trim();
+}
+
+function avatarURL(site: Site, user: EmulatorUser): string {
+  return user.picture ? uploadsURL(site) + user.picture : defaultAvatarPath(user.gender);
+}
+
+function sendPage(site: Site, res: ServerResponse, status: number, title: string, body: SafeHtml, user?: EmulatorUser): void {
+  sendHtml(res, status, page({ siteName: site.name, title, body, signedInAs: user && fullName(user) }));
+}
+
+export function sendNotFound(site: Site, res: ServerResponse): void {
+  sendPage(site, res, 404, '404 Not Found', html`<div class="card"><h1>404 Not Found</h1>
+<p>The requested URL was not found on this server.</p><a class="button" href="/">Home</a></div>`);
+}
+
+export function sendErrorPage(site: Site, res: ServerResponse, message: string): void {
+  // Sngine answers its error pages with HTTP 200.
+  sendPage(site, res, 200, 'Error', html`<div class="card"><h1>Error</h1><p class="error">${message}</p>
+<a class="button" href="/">Home</a></div>`);
+}
+
+/** Only a path on this site, so the sign-in forms cannot be used to bounce a browser elsewhere. */
+function safeReturnPath(value: string | undefined): string {
+  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+}
+
+function signInPage(site: Site, res: ServerResponse, returnTo: string, error?: string): void {
+  const users = [...site.store.users.values()];
+  const hidden = html`<input type="hidden" name="return" value="${returnTo}">`;
+  const userList = users.length
+    ? html`<ul class="users">${users.map((user) => html`<li>
+<img class="avatar" src="${avatarURL(site, user)}" alt="">
+<div><strong>${fullName(user)}</strong><br><span class="muted">@${user.username} · ${user.email}</span></div>
+<form method="post" action="/signin">${hidden}<input type="hidden" name="user_id" value="${user.userId}">
+<button type="submit">Sign in as ${fullName(user)}</button></form></li>`)}</ul>`
+    : html`<p class="muted">No users yet: create one below.</p>`;
+  const body = html`<div class="card"><h1>Sign in to ${site.name}</h1>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<h2>Test users</h2>${userList}</div>
+<div class="card"><h2>Sign in with a password</h2>
+<form method="post" action="/signin">${hidden}
+<label for="login">Username or email</label><input id="login" name="username" autocomplete="username">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
+<button type="submit">Sign in</button></form></div>
+<div class="card"><h2>Create a test user</h2>
+<form method="post" action="/signup">${hidden}
+<label for="firstname">First name</label><input id="firstname" name="firstname" required>
+<label for="lastname">Last name</label><input id="lastname" name="lastname">
+<label for="username">Username</label><input id="username" name="username" placeholder="generated when empty">
+<label for="email">Email</label><input id="email" name="email" type="email" placeholder="generated when empty">
+<label for="new-password">Password</label><input id="new-password" name="password" type="password" placeholder="password">
+<label for="gender">Gender</label><select id="gender" name="gender">
+<option value="male">Male</option><option value="female">Female</option><option value="other">Other</option></select>
+<button type="submit">Create user and sign in</button></form></div>`;
+  sendPage(site, res, 200, 'Sign in', body);
+}
+
+function consentPage(site: Site, res: ServerResponse, app: EmulatorApp, user: EmulatorUser, action: string): void {
+  const initial = app.name.trim().charAt(0).toUpperCase() || '?';
+  const body = html`<div class="card" style="text-align:center">
+<h1>Log in With ${site.name}</h1>
+<div class="app-icon" role="img" aria-label="${app.name} icon" style="margin:0 auto;line-height:64px;font-size:28px;font-weight:700;color:#5e72e4">${initial}</div>
+<h2 style="margin-top:10px">${app.name}</h2>
+<p class="muted">${app.domain}</p>
+<p>Will receive your: Name, Email Address, Profile Picture</p>
+<form method="post" action="${action}"><input type="hidden" name="approve" value="1">
+<div class="actions" style="justify-content:center"><button type="submit">Continue as ${user.firstname}</button>
+<a href="/">Cancel</a></div></form></div>`;
+  sendPage(site, res, 200, `Log in With ${site.name}`, body, user);
+}
+
+/** `{redirectURL}?auth_key=…`: always `?`, even when the URL already has a query, as Sngine does. */
+function redirectWithAuthKey(site: Site, res: ServerResponse, app: EmulatorApp, user: EmulatorUser): void {
+  redirect(res, `${app.redirectURL}?auth_key=${site.store.approve(app.appId, user.userId)}`);
+}
+
+/** `GET|POST /api/oauth?app_id=…` */
+export function oauthPage(site: Site, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, form: URLSearchParams | undefined): void {
+  const rawAppId = param(query, 'app_id');
+  if (!site.developersEnabled || isBlank(rawAppId)) return sendNotFound(site, res);
+  const app = site.store.apps.get(String(intval(rawAppId!)));
+  if (!app) return sendErrorPage(site, res, messages.unknownApp);
+
+  const here = `/api/oauth?app_id=${encodeURIComponent(rawAppId!)}`;
+  const user = signedInUser(site, req);
+  if (!user) return signInPage(site, res, here);
+  if (site.store.hasApproved(app.appId, user.userId)) return redirectWithAuthKey(site, res, app, user);
+  if (req.method === 'POST' && param(form, 'approve') !== undefined) return redirectWithAuthKey(site, res, app, user);
+  consentPage(site, res, app, user, here);
+}
+
+function signInAndReturn(site: Site, res: ServerResponse, user: EmulatorUser, returnTo: string): void {
+  const sessionId = site.store.startSession(user.userId);
+  redirect(res, returnTo, { 'Set-Cookie': `${sessionCookie}=${sessionId}; Path=/; HttpOnly; SameSite=Lax` });
+}
+
+/** `POST /signin`: one click as a listed user, or username (or email) and password. */
+export function signIn(site: Site, res: ServerResponse, form: URLSearchParams | undefined): void {
+  const returnTo = safeReturnPath(param(form, 'return'));
+  const userId = param(form, 'user_id');
+  if (userId !== undefined) {
+    const user = site.store.users.get(userId);
+    return user ? signInAndReturn(site, res, user, returnTo) : signInPage(site, res, returnTo, 'That user no longer exists.');
+  }
+  const user = site.store.findByLogin(param(form, 'username') ?? '');
+  if (!user || user.password !== (param(form, 'password') ?? '')) {
+    return signInPage(site, res, returnTo, 'The username or password you entered is incorrect.');
+  }
+  signInAndReturn(site, res, user, returnTo);
+}
+
+const genders: readonly EmulatorGender[] = ['male', 'female', 'other'];
+
+/** `POST /signup`: creates a test user and signs in as it. */
+export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | undefined): void {
+  const returnTo = safeReturnPath(param(form, 'return'));
+  const field = (name: string): string | undefined => {
+    const value = param(form, name)?.trim();
+    return value ? value : undefined;
+  };
+  const firstname = field('firstname');
+  if (!firstname) return signInPage(site, res, returnTo, 'A first name is required.');
+  const username = field('username');
+  if (username !== undefined && !/^[A-Za-z0-9_.]{3,64}$/.test(username)) {
+    return signInPage(site, res, returnTo, 'A username has 3 to 64 letters, digits, dots or underscores.');
+  }
+  if (username !== undefined && site.store.findByLogin(username)) {
+    return signInPage(site, res, returnTo, 'That username is taken.');
+  }
+  const gender = genders.find((g) => g === field('gender')) ?? 'male';
+  const user = site.store.addUser({
+    firstname,
+    lastname: field('lastname') ?? '',
+    username,
+    email: field('email'),
+    password: field('password'),
+    gender,
+  });
+  signInAndReturn(site, res, user, returnTo);
+}
+
+/** `POST /signout` */
+export function signOut(site: Site, req: IncomingMessage, res: ServerResponse): void {
+  site.store.endSession(cookie(req, sessionCookie));
+  redirect(res, '/', { 'Set-Cookie': `${sessionCookie}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });
+}

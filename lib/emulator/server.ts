@@ -1,0 +1,195 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { authorize } from './authorize.js';
+import { appsDashboard, homePage } from './dashboard.js';
+import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
+import { defaultAvatarPng, uploadedPictureSvg } from './images.js';
+import { messages } from './messages.js';
+import { oauthPage, sendErrorPage, sendNotFound, signIn, signOut, signUp } from './oauth-pages.js';
+import { maskSecrets, type RequestLog } from './request-log.js';
+import type { Site } from './site.js';
+import {
+  BodyTooLarge, formParams, readBody, sendApiError, sendJson, sendText,
+} from './transport.js';
+import { getUserInfo } from './user-info.js';
+
+// HTTP routing, fault injection, the request log, and closing every connection on demand.
+
+export interface ServerParts {
+  site: Site;
+  faults: FaultQueue;
+  log: RequestLog;
+  /** Largest request body accepted, in bytes; more answers 413. */
+  bodyLimit: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  close(): Promise<void>;
+}
+
+interface Incoming {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  query: URLSearchParams;
+  form: URLSearchParams | undefined;
+}
+
+const avatarPaths = new Set([
+  '/content/themes/default/images/blank_profile_male.png',
+  '/content/themes/default/images/blank_profile_female.png',
+]);
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader('Allow', allow);
+  sendText(res, 405, 'Method Not Allowed\n');
+}
+
+/** Sngine routes `api/{name}/?` to its API script. */
+function apiName(path: string): string | undefined {
+  const match = /^\/api(?:\/([^/]*))?\/?$/.exec(path);
+  return match ? (match[1] ?? '') : undefined;
+}
+
+function route(parts: ServerParts, { req, res, path, query, form }: Incoming): void {
+  const { site } = parts;
+  const api = apiName(path);
+  if (api !== undefined) {
+    switch (api) {
+      case 'oauth':
+        return oauthPage(site, req, res, query, form);
+      case 'authorize':
+        return sendJson(res, authorize(site, query, form));
+      case 'get_user_info':
+        return sendJson(res, getUserInfo(site, query));
+      default:
+        return sendApiError(res, messages.invalidParameters);
+    }
+  }
+  if (path === '/signin' || path === '/signup' || path === '/signout') {
+    if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+    if (path === '/signin') return signIn(site, res, form);
+    if (path === '/signup') return signUp(site, res, form);
+    return signOut(site, req, res);
+  }
+  if (path === '/developers/apps' || path === '/developers/apps/') {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+    return appsDashboard(site, req, res, form);
+  }
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    if (path === '/') return homePage(site, req, res);
+    if (path.startsWith('/content/uploads/')) return sendText(res, 200, uploadedPictureSvg, 'image/svg+xml');
+    if (avatarPaths.has(path)) {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': defaultAvatarPng.length });
+      return void res.end(defaultAvatarPng);
+    }
+  }
+  sendNotFound(site, res);
+}
+
+function faultEndpoint(path: string): FaultEndpoint | undefined {
+  const api = apiName(path);
+  return api === 'oauth' || api === 'authorize' || api === 'get_user_info' ? api : undefined;
+}
+
+export function startServer(parts: ServerParts, port: number, host: string): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const delays = new Map<NodeJS.Timeout, () => void>();
+  let closing: Promise<void> | undefined;
+
+  /** Answers with the fault, or returns false when the normal answer should follow. */
+  async function applyFault(incoming: Incoming, endpoint: FaultEndpoint, fault: EmulatorFault): Promise<boolean> {
+    const { res } = incoming;
+    switch (fault.type) {
+      case 'error':
+        if (endpoint === 'oauth') sendErrorPage(parts.site, res, fault.message);
+        else sendApiError(res, fault.message);
+        return true;
+      case 'http':
+        sendText(res, fault.status, fault.body ?? '', fault.contentType ?? 'text/html; charset=UTF-8');
+        return true;
+      case 'hang':
+        // Never answered: close() destroys the socket.
+        return true;
+      case 'delay':
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            delays.delete(timer);
+            resolve();
+          }, fault.ms);
+          delays.set(timer, resolve);
+        });
+        return closing !== undefined;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const path = mark === -1 ? url : url.slice(0, mark);
+    const query = new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1));
+    let form: URLSearchParams | undefined;
+    if (hasBody(req)) {
+      try {
+        form = formParams(req, await readBody(req, parts.bodyLimit));
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        res.setHeader('Connection', 'close');
+        return sendText(res, 413, 'Request Entity Too Large\n');
+      }
+    }
+    parts.log.add({
+      time: parts.site.store.now(),
+      method: req.method ?? 'GET',
+      path,
+      query: maskSecrets(query),
+      body: form && maskSecrets(form),
+    });
+    const incoming: Incoming = { req, res, path, query, form };
+    const endpoint = faultEndpoint(path);
+    const fault = endpoint && parts.faults.take(endpoint);
+    if (endpoint && fault && (await applyFault(incoming, endpoint, fault))) return;
+    route(parts, incoming);
+  }
+
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    handle(req, res).catch(() => {
+      // A bug in one handler must not take the emulator down: answer 500 and keep serving.
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        server,
+        close: () => {
+          closing ??= new Promise<void>((done) => {
+            server.close(() => done());
+            for (const [timer, release] of delays) {
+              clearTimeout(timer);
+              release();
+            }
+            delays.clear();
+            // Keep-alive and hung connections would hold server.close() open forever.
+            for (const socket of sockets) socket.destroy();
+          });
+          return closing;
+        },
+      });
+    });
+  });
+}
