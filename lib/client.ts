@@ -1,0 +1,340 @@
+import { debuglog } from 'node:util';
+import {
+  KvixiAPIError,
+  KvixiFetchError,
+  KvixiUnexpectedResponseError,
+  type KvixiEndpoint,
+} from './errors.js';
+import {
+  optionalBaseURL,
+  optionalFunction,
+  optionalLang,
+  optionalPositive,
+  requireAppId,
+  requireString,
+} from './options.js';
+import { excerpt, redact, redactError } from './redact.js';
+
+const debug = debuglog('passport-kvixi');
+
+/** The user as `get_user_info` sends it: every value a string or `null`, free text entity-encoded. */
+export interface KvixiUserInfo {
+  user_id: string;
+  user_name: string | null;
+  user_email: string | null;
+  user_firstname: string | null;
+  user_lastname: string | null;
+  /** `male`/`female`/`other` (Sngine 2.x), `1`/`2`/`3` (3.x) or the gender's name in the site language (4.x). */
+  user_gender: string | null;
+  user_birthdate: string | null;
+  /** Relative to the site's uploads URL. */
+  user_picture: string | null;
+  user_cover: string | null;
+  user_registered: string | null;
+  /** The account's verified badge, not a verified e-mail address. */
+  user_verified: string | null;
+  user_relationship: string | null;
+  user_biography: string | null;
+  user_website: string | null;
+  /** Absolute picture URL (Sngine 4.x), or a blank default avatar. */
+  profile_picture?: string | null;
+  /** Broken on every Sngine version: always the bare uploads URL. */
+  profile_cover?: string | null;
+  [field: string]: string | null | undefined;
+}
+
+/** What the token exchange yields. */
+export interface KvixiTokens {
+  /** One-time token for `get_user_info`. Real servers expire it after about 60 seconds. */
+  accessToken: string;
+  /** Issue time plus `accessTokenTTL`; the provider itself never says. */
+  expiresAt: Date;
+}
+
+export interface KvixiClientOptions {
+  /** The app's numeric `app_id`, as a string. */
+  appId: string;
+  /** The app's `app_secret`. */
+  appSecret: string;
+  /** The Sngine site, default `https://kvixi.com`. */
+  baseURL?: string;
+  /** Milliseconds allowed per provider request, default 10000. */
+  timeout?: number;
+  /** A `fetch` to use instead of the global one (proxies, tests). */
+  fetch?: typeof fetch;
+  /** Site language sent to the provider, e.g. `en_us` (turns 4.x genders into English). */
+  lang?: string;
+  /** Seconds used to compute `expiresAt`, default 3600 as the provider documents. */
+  accessTokenTTL?: number;
+}
+
+/** The body of a `get_user_info` reply, parsed and as received. */
+export interface KvixiUserInfoReply {
+  userInfo: KvixiUserInfo;
+  raw: string;
+}
+
+type ExchangeMethod = 'POST' | 'GET';
+
+const OWNER = 'KvixiClient';
+const DEFAULT_BASE_URL = 'https://kvixi.com';
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_TIMEOUT = 2_147_483_647;
+const INVALID_APP_ID = /invalid app_id/i;
+const USER_INFO_FIELDS = [
+  'user_id', 'user_name', 'user_email', 'user_firstname', 'user_lastname', 'user_gender', 'user_birthdate',
+  'user_picture', 'user_cover', 'user_registered', 'user_verified', 'user_relationship', 'user_biography',
+  'user_website',
+] as const;
+
+/**
+ * The provider's HTTP API, usable without Passport.
+ *
+ * @example
+ * ```ts
+ * const client = new KvixiClient({ appId: '1732698123456', appSecret: process.env.KVIXI_APP_SECRET! });
+ * const { accessToken } = await client.exchangeAuthKey(authKeyFromCallback);
+ * const user = await client.getUserInfo(accessToken); // at once: the token lives about a minute
+ * ```
+ */
+export class KvixiClient {
+  readonly appId: string;
+  readonly baseURL: string;
+  readonly timeout: number;
+  readonly lang: string | undefined;
+  readonly accessTokenTTL: number;
+  readonly #appSecret: string;
+  readonly #fetch: typeof fetch;
+  /** Sngine ≤4.0.3 reads the query string only, ≥4.0.4 the form body only; remember which one answered. */
+  #exchangeMethod: ExchangeMethod = 'POST';
+
+  constructor(options: KvixiClientOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`${OWNER} requires an options object with appId and appSecret`);
+    }
+    this.appId = requireAppId(OWNER, options.appId);
+    this.#appSecret = requireString(OWNER, 'appSecret', options.appSecret);
+    this.baseURL = optionalBaseURL(OWNER, 'baseURL', options.baseURL, DEFAULT_BASE_URL);
+    this.timeout = optionalPositive(OWNER, 'timeout', options.timeout, 10_000, MAX_TIMEOUT);
+    this.accessTokenTTL = optionalPositive(OWNER, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
+    this.lang = optionalLang(OWNER, options.lang);
+    this.#fetch = optionalFunction(OWNER, 'fetch', options.fetch) ?? ((input, init) => fetch(input, init));
+  }
+
+  /** The page the browser is sent to: `{baseURL}/api/oauth?app_id=…`. */
+  authorizationURL(): string {
+    const query = new URLSearchParams({ app_id: this.appId });
+    if (this.lang) query.set('lang', this.lang);
+    return `${this.baseURL}/api/oauth?${query}`;
+  }
+
+  /**
+   * Trades the callback's `auth_key` for an access token. Works with every Sngine generation: a
+   * form-encoded POST first, the query-string form once if the server answers "invalid app_id".
+   */
+  async exchangeAuthKey(authKey: string): Promise<KvixiTokens> {
+    if (typeof authKey !== 'string' || authKey.trim() === '') {
+      throw new TypeError('exchangeAuthKey requires the auth_key from the callback (a non-empty string)');
+    }
+    const params = new URLSearchParams({ app_id: this.appId, app_secret: this.#appSecret, auth_key: authKey });
+    const secrets = [this.#appSecret, authKey];
+    const issuedAt = Date.now();
+    const first = this.#exchangeMethod;
+    let reply: Reply;
+    try {
+      reply = await this.#request('authorize', first, params, secrets);
+    } catch (err) {
+      if (!(err instanceof KvixiAPIError && INVALID_APP_ID.test(err.providerMessage))) throw err;
+      const other: ExchangeMethod = first === 'POST' ? 'GET' : 'POST';
+      debug('authorize: %s was refused with "invalid app_id", retrying with %s', first, other);
+      reply = await this.#request('authorize', other, params, secrets);
+      this.#exchangeMethod = other;
+    }
+    const token = fieldOf(reply.body, 'access_token');
+    if (typeof token !== 'string' || token.trim() === '') {
+      throw new KvixiUnexpectedResponseError('authorize', 200, 'the reply has no access_token', excerpt(reply.text, secrets));
+    }
+    return { accessToken: token, expiresAt: new Date(issuedAt + this.accessTokenTTL * 1000) };
+  }
+
+  /** Fetches the signed-in user's details. Call it right after the exchange. */
+  async getUserInfo(accessToken: string): Promise<KvixiUserInfo> {
+    return (await this.getUserInfoReply(accessToken)).userInfo;
+  }
+
+  /** Like `getUserInfo`, plus the body as received (a Passport profile's `_raw`). */
+  async getUserInfoReply(accessToken: string): Promise<KvixiUserInfoReply> {
+    if (typeof accessToken !== 'string' || accessToken.trim() === '') {
+      throw new TypeError('getUserInfo requires an access token (a non-empty string)');
+    }
+    const params = new URLSearchParams({ access_token: accessToken });
+    if (this.lang) params.set('lang', this.lang);
+    const secrets = [this.#appSecret, accessToken];
+    const reply = await this.#request('get_user_info', 'GET', params, secrets);
+    const userInfo = toUserInfo(fieldOf(reply.body, 'user_info'));
+    if (!userInfo) {
+      const reason = Array.isArray(reply.body)
+        ? 'the reply is an empty list (the user was probably deleted)'
+        : 'the reply has no usable user_info';
+      throw new KvixiUnexpectedResponseError('get_user_info', 200, reason, excerpt(reply.text, secrets));
+    }
+    return { userInfo, raw: reply.text };
+  }
+
+  async #request(
+    endpoint: KvixiEndpoint,
+    method: ExchangeMethod,
+    params: URLSearchParams,
+    secrets: readonly string[],
+  ): Promise<Reply> {
+    const url = new URL(`${this.baseURL}/api/${endpoint}`);
+    const signal = AbortSignal.timeout(this.timeout);
+    const init: RequestInit = {
+      method,
+      signal,
+      redirect: 'manual',
+      headers: { accept: 'application/json', 'user-agent': 'passport-kvixi' },
+    };
+    if (method === 'GET') {
+      url.search = params.toString();
+    } else {
+      init.body = params.toString();
+      init.headers = { ...init.headers, 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
+    }
+    debug('%s %s/api/%s', method, this.baseURL, endpoint);
+
+    let text: string;
+    let status: number;
+    let location: string | null;
+    try {
+      const response = await this.#fetch(url, init);
+      status = response.status;
+      location = response.headers.get('location');
+      text = await readText(response, endpoint);
+    } catch (err) {
+      throw this.#fetchError(endpoint, signal, err, secrets);
+    }
+
+    if (status !== 200) {
+      const reason = status >= 300 && status < 400 ? redirectReason(location, url) : 'Kvixi always answers 200';
+      throw new KvixiUnexpectedResponseError(endpoint, status, reason, excerpt(text, secrets));
+    }
+    const body = parseProviderJSON(text);
+    if (body === undefined) {
+      throw new KvixiUnexpectedResponseError(endpoint, status, 'the reply is not JSON', excerpt(text, secrets));
+    }
+    if (fieldOf(body, 'error') === true || fieldOf(body, 'error') === 'true') {
+      const message = fieldOf(body, 'message');
+      if (typeof message !== 'string') {
+        throw new KvixiUnexpectedResponseError(endpoint, status, 'an error without a message', excerpt(text, secrets));
+      }
+      debug('%s answered error: %s', endpoint, redact(message, secrets));
+      throw new KvixiAPIError(endpoint, redact(message, secrets));
+    }
+    return { body, text };
+  }
+
+  #fetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
+    if (err instanceof KvixiUnexpectedResponseError) return err;
+    const cause = redactError(err, secrets);
+    if (signal.aborted) {
+      return new KvixiFetchError(endpoint, 'ERR_KVIXI_TIMEOUT', `Kvixi ${endpoint} did not answer within ${this.timeout} ms`, cause);
+    }
+    const detail = err instanceof Error ? describeNetworkError(err) : 'fetch failed';
+    return new KvixiFetchError(
+      endpoint,
+      'ERR_KVIXI_FETCH',
+      redact(`Kvixi ${endpoint} could not be reached: ${detail}`, secrets),
+      cause,
+    );
+  }
+}
+
+interface Reply {
+  body: unknown;
+  text: string;
+}
+
+/** Reads at most MAX_BODY_BYTES: a reply larger than any Kvixi sends is cut off, not buffered. */
+async function readText(response: Response, endpoint: KvixiEndpoint): Promise<string> {
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new KvixiUnexpectedResponseError(
+        endpoint,
+        response.status,
+        `the reply is larger than ${MAX_BODY_BYTES} bytes`,
+        '',
+      );
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The error code and syscall of the network failure, never the URL. */
+function describeNetworkError(err: Error): string {
+  const inner = err.cause instanceof Error ? err.cause : err;
+  const code = (inner as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} (${inner.message})` : inner.message;
+}
+
+function redirectReason(location: string | null, requested: URL): string {
+  if (!location) return 'a redirect without a Location';
+  try {
+    const target = new URL(location, requested);
+    return `a redirect to ${target.origin}${target.pathname}; set baseURL to the site's final address`;
+  } catch {
+    return 'a redirect to an invalid Location';
+  }
+}
+
+/**
+ * JSON.parse, tolerating the HTML warning a misconfigured PHP server prints before the JSON.
+ * Returns undefined when no JSON can be found.
+ */
+export function parseProviderJSON(text: string): unknown {
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    if (!trimmed.startsWith('<')) return undefined;
+    const start = trimmed.search(/[{[][^<>]*$/);
+    if (start <= 0) return undefined;
+    try {
+      const body = JSON.parse(trimmed.slice(start)) as unknown;
+      debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', start);
+      return body;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function fieldOf(body: unknown, name: string): unknown {
+  return body !== null && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
+}
+
+/** Keeps the contract "every value a string or null" even when a server sends numbers. */
+function toUserInfo(value: unknown): KvixiUserInfo | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const info: Record<string, string | null> = {};
+  for (const key of USER_INFO_FIELDS) info[key] = null;
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof field === 'string') info[key] = field;
+    else if (typeof field === 'number' || typeof field === 'boolean') info[key] = String(field);
+    else info[key] = null;
+  }
+  const id = info.user_id;
+  if (typeof id !== 'string' || id.trim() === '') return undefined;
+  return info as KvixiUserInfo;
+}

@@ -1,0 +1,124 @@
+/**
+ * Every error code this package raises, for `switch (err.code)`.
+ *
+ * - `ERR_KVIXI_API`: the provider answered `{"error":true,"message":…}`.
+ * - `ERR_KVIXI_FETCH`: the request never got an answer (DNS, refused connection, reset).
+ * - `ERR_KVIXI_TIMEOUT`: the provider did not answer within `timeout`.
+ * - `ERR_KVIXI_UNEXPECTED_RESPONSE`: the provider answered something Kvixi never sends on success
+ *   (HTML, malformed JSON, `[]`, a missing field, a status other than 200).
+ * - `ERR_KVIXI_SESSION_REQUIRED`: the app has no session middleware before Passport.
+ */
+export type KvixiErrorCode =
+  | 'ERR_KVIXI_API'
+  | 'ERR_KVIXI_FETCH'
+  | 'ERR_KVIXI_TIMEOUT'
+  | 'ERR_KVIXI_UNEXPECTED_RESPONSE'
+  | 'ERR_KVIXI_SESSION_REQUIRED';
+
+/** The provider endpoint a request went to. */
+export type KvixiEndpoint = 'authorize' | 'get_user_info';
+
+/**
+ * Base class of every error this package throws or hands to Passport.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.exchangeAuthKey(authKey);
+ * } catch (err) {
+ *   if (err instanceof KvixiError && err.code === 'ERR_KVIXI_TIMEOUT') retryLater();
+ *   else throw err;
+ * }
+ * ```
+ */
+export class KvixiError extends Error {
+  readonly code: KvixiErrorCode;
+
+  constructor(code: KvixiErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * The provider refused the request and said why, e.g. `Bad Request, invalid app_secret`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof KvixiAPIError && err.providerMessage === 'Bad Request, expired access_token') {
+ *   // the token lived less than a minute: fetch user info right after the exchange
+ * }
+ * ```
+ */
+export class KvixiAPIError extends KvixiError {
+  /** The provider's own words, exactly as sent. */
+  readonly providerMessage: string;
+  readonly endpoint: KvixiEndpoint;
+
+  constructor(endpoint: KvixiEndpoint, providerMessage: string) {
+    super('ERR_KVIXI_API', `Kvixi ${endpoint} refused the request: ${providerMessage}`);
+    this.endpoint = endpoint;
+    this.providerMessage = providerMessage;
+  }
+}
+
+/**
+ * The request to the provider failed before an answer arrived: network failure or timeout.
+ * `cause` holds the underlying error (with any secret removed from its text).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof KvixiFetchError) console.warn('Kvixi unreachable:', err.code, err.cause);
+ * ```
+ */
+export class KvixiFetchError extends KvixiError {
+  readonly endpoint: KvixiEndpoint;
+
+  constructor(endpoint: KvixiEndpoint, code: 'ERR_KVIXI_FETCH' | 'ERR_KVIXI_TIMEOUT', message: string, cause: unknown) {
+    super(code, message, { cause });
+    this.endpoint = endpoint;
+  }
+}
+
+/**
+ * The provider answered, but not with anything Kvixi sends: an HTML page, malformed JSON, `[]`,
+ * a reply without the expected field, or an HTTP status other than 200.
+ * `excerpt` is the start of the body with every secret removed.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof KvixiUnexpectedResponseError) log(err.status, err.excerpt);
+ * ```
+ */
+export class KvixiUnexpectedResponseError extends KvixiError {
+  readonly endpoint: KvixiEndpoint;
+  readonly status: number;
+  readonly excerpt: string;
+
+  constructor(endpoint: KvixiEndpoint, status: number, reason: string, excerpt: string) {
+    super('ERR_KVIXI_UNEXPECTED_RESPONSE', `Unexpected reply from Kvixi ${endpoint} (HTTP ${status}): ${reason}`);
+    this.endpoint = endpoint;
+    this.status = status;
+    this.excerpt = excerpt;
+  }
+}
+
+/**
+ * The strategy needs a session (express-session, cookie-session, …) to bind a callback to the
+ * browser that started the login.
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret, resave: false, saveUninitialized: false }));
+ * app.use(passport.session());
+ * ```
+ */
+export class KvixiSessionRequiredError extends KvixiError {
+  constructor() {
+    super(
+      'ERR_KVIXI_SESSION_REQUIRED',
+      'KvixiStrategy needs req.session: add session middleware (e.g. express-session) before passport',
+    );
+  }
+}
