@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { html, page, type SafeHtml } from './html.js';
 import { messages } from './messages.js';
 import { intval, isBlank } from './php.js';
-import { defaultAvatarPath, uploadsURL, type Site } from './site.js';
+import { defaultAvatarPath, type Site } from './site.js';
 import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
 import { cookie, param, redirect, sendHtml } from './transport.js';
 
@@ -18,8 +18,9 @@ function fullName(user: EmulatorUser): string {
   return `${user.firstname} ${user.lastname}`.trim();
 }
 
-function avatarURL(site: Site, user: EmulatorUser): string {
-  return user.picture ? uploadsURL(site) + user.picture : defaultAvatarPath(user.gender);
+/** Relative, so a page still shows the picture when the emulator is reached by another host name. */
+function avatarPath(user: EmulatorUser): string {
+  return user.picture ? `/content/uploads/${user.picture}` : defaultAvatarPath(user.gender);
 }
 
 function sendPage(site: Site, res: ServerResponse, status: number, title: string, body: SafeHtml, user?: EmulatorUser): void {
@@ -47,7 +48,7 @@ function signInPage(site: Site, res: ServerResponse, returnTo: string, error?: s
   const hidden = html`<input type="hidden" name="return" value="${returnTo}">`;
   const userList = users.length
     ? html`<ul class="users">${users.map((user) => html`<li>
-<img class="avatar" src="${avatarURL(site, user)}" alt="">
+<img class="avatar" src="${avatarPath(user)}" alt="">
 <div><strong>${fullName(user)}</strong><br><span class="muted">@${user.username} · ${user.email}</span></div>
 <form method="post" action="/signin">${hidden}<input type="hidden" name="user_id" value="${user.userId}">
 <button type="submit">Sign in as ${fullName(user)}</button></form></li>`)}</ul>`

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type KvixiEmulator } from '../../lib/emulator/index.js';
+
+let emu: KvixiEmulator;
+
+beforeEach(async () => {
+  emu = await startEmulator();
+});
+afterEach(() => emu.close());
+
+function createApp(fields: Record<string, string>): Promise<Response> {
+  return fetch(`${emu.url}/developers/apps`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields) });
+}
+
+describe('the apps dashboard', () => {
+  it('creates an app and shows its app_id, app_secret and redirect URL', async () => {
+    const created = await createApp({ app_name: 'My Site', app_domain: 'mysite.test', app_redirect_url: 'http://localhost:3000/cb', app_description: 'x' });
+    expect(created.status).toBe(302);
+    expect(created.headers.get('location')).toBe('/developers/apps');
+
+    const [app] = emu.apps;
+    expect(app).toMatchObject({ name: 'My Site', domain: 'mysite.test', redirectURL: 'http://localhost:3000/cb' });
+    const page = await (await fetch(`${emu.url}/developers/apps`)).text();
+    expect(page).toContain(`app_id: <code>${app!.appId}</code>`);
+    expect(page).toContain(`app_secret: <code>${app!.appSecret}</code>`);
+    expect(page).toContain('Redirect URL: <code>http://localhost:3000/cb</code>');
+    expect(page).toContain(`href="/api/oauth?app_id=${app!.appId}"`);
+  });
+
+  it('has a labelled form a browser test can fill in', async () => {
+    const page = await (await fetch(`${emu.url}/developers/apps`)).text();
+    for (const label of ['App name', 'Domain', 'Redirect URL', 'Description']) expect(page).toMatch(new RegExp(`<label for="[\\w-]+">${label}</label>`));
+    expect(page).toContain('<button type="submit">Create app</button>');
+  });
+
+  it('refuses an app without a name or with a redirect URL that is not http(s), keeping what was typed', async () => {
+    const noName = await createApp({ app_name: ' ', app_redirect_url: 'http://localhost/cb' });
+    expect(noName.status).toBe(400);
+    expect(await noName.text()).toContain('An app name is required.');
+    const badURL = await createApp({ app_name: 'Typed <name>', app_redirect_url: 'javascript:alert(1)' });
+    expect(badURL.status).toBe(400);
+    const text = await badURL.text();
+    expect(text).toContain('The redirect URL must be an http or https URL.');
+    expect(text).toContain('value="Typed &lt;name&gt;"');
+    expect(emu.apps).toHaveLength(0);
+  });
+
+  it('escapes app names and URLs in the list', async () => {
+    await createApp({ app_name: '<script>x</script>', app_redirect_url: 'http://localhost/cb?a="b"' });
+    const page = await (await fetch(`${emu.url}/developers/apps`)).text();
+    expect(page).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('http://localhost/cb?a=&quot;b&quot;');
+  });
+
+  it('is missing while the developers module is disabled', async () => {
+    const disabled = await startEmulator({ developersEnabled: false });
+    try {
+      expect((await fetch(`${disabled.url}/developers/apps`)).status).toBe(404);
+    } finally {
+      await disabled.close();
+    }
+  });
+});
