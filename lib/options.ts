@@ -2,7 +2,8 @@
 
 export function requireString(owner: string, name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${owner} requires a ${name} option (a non-empty string)`);
+    const article = /^[aeiou]/i.test(name) ? 'an' : 'a';
+    throw new TypeError(`${owner} requires ${article} ${name} option (a non-empty string)`);
   }
   return value;
 }

@@ -1,0 +1,24 @@
+export { KvixiStrategy, KvixiStrategy as Strategy } from './strategy.js';
+export type {
+  KvixiAuthenticateOptions,
+  KvixiFailureCode,
+  KvixiLoginFailure,
+  KvixiStrategyOptions,
+  KvixiVerify,
+  KvixiVerifyCallback,
+  KvixiVerifyResult,
+  KvixiVerifyWithRequest,
+  KvixiVerifyWithRequestWithoutProfile,
+  KvixiVerifyWithoutProfile,
+} from './strategy.js';
+export { KvixiClient } from './client.js';
+export type { KvixiClientOptions, KvixiTokens, KvixiUserInfo, KvixiUserInfoReply } from './client.js';
+export type { KvixiProfile } from './profile.js';
+export {
+  KvixiAPIError,
+  KvixiError,
+  KvixiFetchError,
+  KvixiSessionRequiredError,
+  KvixiUnexpectedResponseError,
+} from './errors.js';
+export type { KvixiEndpoint, KvixiErrorCode } from './errors.js';

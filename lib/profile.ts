@@ -1,0 +1,109 @@
+import { decode } from 'html-entities';
+import type { KvixiUserInfo } from './client.js';
+
+/**
+ * A Kvixi user as a Passport profile, in the Portable Contacts shape other strategies use.
+ * Text is decoded (`O&#039;Brien` → `O'Brien`).
+ */
+export interface KvixiProfile {
+  provider: 'kvixi';
+  /** Kvixi's `user_id`: the stable key to store. */
+  id: string;
+  username?: string;
+  /** First and last name, else the user name, else the id. */
+  displayName: string;
+  name?: { givenName: string; familyName: string };
+  /** Present only when Kvixi sent an address. Never marked verified: Kvixi does not say. */
+  emails?: Array<{ value: string }>;
+  /** An absolute http(s) URL; absent when the user has only the default avatar. */
+  photos?: Array<{ value: string }>;
+  /** `male`, `female`, `other`, or the site's own word for it. */
+  gender?: string;
+  /** `YYYY-MM-DD`. */
+  birthday?: string;
+  profileUrl?: string;
+  /** The `get_user_info` body as received. */
+  _raw: string;
+  /** The `user_info` object as received (still entity-encoded). */
+  _json: KvixiUserInfo;
+}
+
+/** Where relative paths and profile links point. */
+export interface ProfileSite {
+  baseURL: string;
+  uploadsURL: string;
+}
+
+const GENDERS: Readonly<Record<string, string>> = {
+  male: 'male',
+  female: 'female',
+  other: 'other',
+  '1': 'male',
+  '2': 'female',
+  '3': 'other',
+};
+const NO_GENDER = new Set(['', 'n/a', '0', 'none']);
+const BLANK_AVATAR = /\/images\/blank_profile_[a-z]*\.(?:png|jpe?g|svg|gif)$/i;
+
+/** Decodes PHP `htmlentities` output; empty and whitespace-only text becomes undefined. */
+export function decodeText(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = decode(value, { level: 'html5' }).trim();
+  return text === '' ? undefined : text;
+}
+
+/** Every Sngine generation's gender: `male`/`female`/`other` (2.x), `1`/`2`/`3` (3.x), a name (4.x). */
+export function normalizeGender(value: string | null | undefined): string | undefined {
+  const text = decodeText(value);
+  if (text === undefined || NO_GENDER.has(text.toLowerCase())) return undefined;
+  return GENDERS[text.toLowerCase()] ?? text;
+}
+
+/** `profile_picture` unless it is the blank default, else `uploadsURL` + `user_picture`; http(s) only. */
+export function pictureURL(info: KvixiUserInfo, uploadsURL: string): string | undefined {
+  const absolute = httpURL(info.profile_picture);
+  if (absolute && !BLANK_AVATAR.test(new URL(absolute).pathname)) return absolute;
+  const relative = info.user_picture?.trim();
+  if (!relative) return undefined;
+  const resolved = httpURL(relative, uploadsURL);
+  return resolved && !BLANK_AVATAR.test(new URL(resolved).pathname) ? resolved : undefined;
+}
+
+function httpURL(value: string | null | undefined, base?: string): string | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value.trim(), base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps `get_user_info`'s `user_info` to a Passport profile. */
+export function mapProfile(info: KvixiUserInfo, raw: string, site: ProfileSite): KvixiProfile {
+  const username = decodeText(info.user_name);
+  const givenName = decodeText(info.user_firstname);
+  const familyName = decodeText(info.user_lastname);
+  const email = info.user_email?.trim();
+  const picture = pictureURL(info, site.uploadsURL);
+  const gender = normalizeGender(info.user_gender);
+  const birthday = info.user_birthdate?.trim();
+
+  const profile: KvixiProfile = {
+    provider: 'kvixi',
+    id: info.user_id.trim(),
+    displayName: [givenName, familyName].filter(Boolean).join(' ') || username || info.user_id.trim(),
+    _raw: raw,
+    _json: info,
+  };
+  if (username) {
+    profile.username = username;
+    profile.profileUrl = `${site.baseURL}/${encodeURIComponent(username)}`;
+  }
+  if (givenName || familyName) profile.name = { givenName: givenName ?? '', familyName: familyName ?? '' };
+  if (email) profile.emails = [{ value: email }];
+  if (picture) profile.photos = [{ value: picture }];
+  if (gender) profile.gender = gender;
+  if (birthday && /^\d{4}-\d{2}-\d{2}$/.test(birthday) && !birthday.startsWith('0000')) profile.birthday = birthday;
+  return profile;
+}

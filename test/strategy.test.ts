@@ -1,0 +1,503 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import nock from 'nock';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  KvixiStrategy,
+  type KvixiProfile,
+  type KvixiStrategyOptions,
+  type KvixiTokens,
+  type KvixiVerify,
+} from '../lib/index.js';
+import { buildApp, type TestAppOptions } from './support/app.js';
+import {
+  ACCESS_TOKEN,
+  APP_ID,
+  APP_SECRET,
+  AUTH_KEY,
+  BASE_URL,
+  mockGetExchange,
+  mockPostExchange,
+  mockPostIgnored,
+  mockSuccessfulLogin,
+  mockUserInfo,
+  providerError,
+} from './support/provider.js';
+
+type LooseOptions = Omit<KvixiStrategyOptions, 'appId' | 'appSecret'>;
+
+const saveUser: KvixiVerify = (_tokens, profile, done) => done(null, { id: profile.id, name: profile.displayName });
+
+function strategy(options: LooseOptions = {}, verify: KvixiVerify = saveUser): KvixiStrategy {
+  return new KvixiStrategy(
+    { appId: APP_ID, appSecret: APP_SECRET, baseURL: BASE_URL, callbackURL: '/auth/kvixi/callback', ...options } as never,
+    verify as never,
+  );
+}
+
+function agentFor(kvixi: KvixiStrategy, options?: TestAppOptions) {
+  return request.agent(buildApp(kvixi, options));
+}
+
+async function start(agent: request.Agent, query = ''): Promise<request.Response> {
+  const res = await agent.get(`/auth/kvixi${query}`);
+  expect(res.status).toBe(302);
+  return res;
+}
+
+function callback(agent: request.Agent, authKey = AUTH_KEY, path = '/auth/kvixi/callback') {
+  return agent.get(`${path}?auth_key=${encodeURIComponent(authKey)}`);
+}
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+});
+afterEach(() => {
+  nock.cleanAll();
+  vi.useRealTimers();
+});
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+describe('starting a login', () => {
+  it("redirects to the provider's login page with the app id", async () => {
+    const res = await start(agentFor(strategy()));
+    expect(res.headers.location).toBe(`${BASE_URL}/api/oauth?app_id=${APP_ID}`);
+  });
+
+  it('asks for the site language when lang is set', async () => {
+    const res = await start(agentFor(strategy({ lang: 'en_us' })));
+    expect(res.headers.location).toBe(`${BASE_URL}/api/oauth?app_id=${APP_ID}&lang=en_us`);
+  });
+
+  it('sets a session cookie so the callback can be matched to this browser', async () => {
+    const res = await start(agentFor(strategy()));
+    expect(String(res.headers['set-cookie'])).toMatch(/connect\.sid=/);
+  });
+
+  it('explains that session middleware is missing instead of redirecting', async () => {
+    const res = await agentFor(strategy(), { withoutSession: true }).get('/auth/kvixi');
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('ERR_KVIXI_SESSION_REQUIRED');
+    expect(res.body.error.message).toMatch(/express-session/);
+  });
+
+  it('refuses a start request another site made', async () => {
+    const res = await agentFor(strategy()).get('/auth/kvixi').set('Sec-Fetch-Site', 'cross-site');
+    expect(res.status).toBe(403);
+    expect(res.headers.location).toBeUndefined();
+  });
+
+  it('allows a start from the same site or typed in the address bar', async () => {
+    const agent = agentFor(strategy());
+    expect((await agent.get('/auth/kvixi').set('Sec-Fetch-Site', 'same-origin')).status).toBe(302);
+    expect((await agent.get('/auth/kvixi').set('Sec-Fetch-Site', 'none')).status).toBe(302);
+  });
+
+  it('allows a cross-site start when allowCrossSiteStart is set', async () => {
+    const res = await agentFor(strategy({ allowCrossSiteStart: true })).get('/auth/kvixi').set('Sec-Fetch-Site', 'cross-site');
+    expect(res.status).toBe(302);
+  });
+});
+
+describe('a complete login', () => {
+  it('signs the user in and keeps them in the session until logout', async () => {
+    const scopes = mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(200);
+    expect(res.body.user).toEqual({ id: '5', name: "Jane O'Brien" });
+    for (const scope of scopes) scope.done();
+
+    expect((await agent.get('/me')).body.user).toEqual({ id: '5', name: "Jane O'Brien" });
+    expect((await agent.post('/logout')).status).toBe(200);
+    expect((await agent.get('/me')).status).toBe(401);
+  });
+
+  it('works with a Sngine 4.0.3 server that reads the query string only', async () => {
+    const ignored = mockPostIgnored();
+    const legacy = mockGetExchange();
+    const info = mockUserInfo();
+    const agent = agentFor(strategy());
+    await start(agent);
+    expect((await callback(agent)).body.user.id).toBe('5');
+    for (const scope of [ignored, legacy, info]) scope.done();
+  });
+
+  it('hands the app state back as info.state and req.authInfo.state', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent, '?returnTo=%2Faccount');
+    expect((await callback(agent)).body.info.state).toEqual({ returnTo: '/account' });
+
+    mockSuccessfulLogin();
+    await start(agent, '?returnTo=%2Fsettings');
+    const res = await callback(agent, AUTH_KEY, '/auth/kvixi/plain-callback');
+    expect(res.body.authInfo.state).toEqual({ returnTo: '/settings' });
+  });
+
+  it('completes two logins started in two tabs', async () => {
+    const agent = agentFor(strategy());
+    await start(agent);
+    await start(agent);
+    mockSuccessfulLogin();
+    expect((await callback(agent)).status).toBe(200);
+    mockPostExchange({ authKey: 'second-key' });
+    mockUserInfo();
+    expect((await callback(agent, 'second-key')).status).toBe(200);
+    expect((await callback(agent, 'third-key')).body.failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+  });
+
+  it('uses the strategy name given in the options', async () => {
+    const kvixi = strategy({ name: 'kvixi-staging' });
+    expect(kvixi.name).toBe('kvixi-staging');
+    mockSuccessfulLogin();
+    const agent = agentFor(kvixi);
+    await start(agent);
+    expect((await callback(agent)).status).toBe(200);
+  });
+});
+
+describe('login CSRF', () => {
+  it('refuses a forged callback that this browser never started, without calling the provider', async () => {
+    const scope = mockPostExchange();
+    const res = await callback(agentFor(strategy()));
+    expect(res.status).toBe(403);
+    expect(res.body.failure).toEqual({
+      code: 'ERR_KVIXI_NO_PENDING_LOGIN',
+      message: 'This login link was already used or was not started in this browser.',
+    });
+    expect(scope.isDone()).toBe(false);
+  });
+
+  it('refuses a replayed callback because the pending login was consumed', async () => {
+    const scopes = mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent);
+    expect((await callback(agent)).status).toBe(200);
+    for (const scope of scopes) scope.done();
+
+    const replay = mockPostExchange();
+    const res = await callback(agent);
+    expect(res.status).toBe(403);
+    expect(res.body.failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+    expect(replay.isDone()).toBe(false);
+  });
+
+  it('consumes the pending login even when the provider then refuses the key', async () => {
+    mockPostExchange({}, providerError('Bad Request, invalid auth_key'));
+    const agent = agentFor(strategy());
+    await start(agent);
+    expect((await callback(agent)).status).toBe(401);
+    expect((await callback(agent)).body.failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+  });
+
+  it('refuses a callback after the pending login expired', async () => {
+    const scope = mockPostExchange();
+    const agent = agentFor(strategy({ pendingLoginTTL: 60 }));
+    await start(agent);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    const res = await callback(agent);
+    expect(res.status).toBe(401);
+    expect(res.body.failure.code).toBe('ERR_KVIXI_PENDING_LOGIN_EXPIRED');
+    expect(scope.isDone()).toBe(false);
+  });
+
+  it('accepts a callback just inside the pending-login lifetime', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy({ pendingLoginTTL: 60 }));
+    await start(agent);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 55_000);
+    expect((await callback(agent)).status).toBe(200);
+  });
+
+  it('sends a plain-middleware app to failureRedirect with the message', async () => {
+    const agent = agentFor(strategy());
+    const res = await callback(agent, AUTH_KEY, '/auth/kvixi/plain-callback');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/login');
+    expect((await agent.get('/login')).body.messages).toEqual([
+      'This login link was already used or was not started in this browser.',
+    ]);
+  });
+});
+
+describe('callback input', () => {
+  it('fails a callback without auth_key instead of looping back to the provider', async () => {
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await agent.get('/auth/kvixi/callback');
+    expect(res.status).toBe(400);
+    expect(res.body.failure.code).toBe('ERR_KVIXI_MISSING_AUTH_KEY');
+  });
+
+  it.each([
+    ['repeated', 'auth_key=a&auth_key=b'],
+    ['empty', 'auth_key='],
+    ['blank', 'auth_key=%20%20'],
+    ['over-long', `auth_key=${'a'.repeat(257)}`],
+  ])('fails a %s auth_key without calling the provider', async (_kind, query) => {
+    const scope = mockPostExchange();
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await agent.get(`/auth/kvixi/callback?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.failure.code).toBe('ERR_KVIXI_MALFORMED_AUTH_KEY');
+    expect(scope.isDone()).toBe(false);
+  });
+
+  it('still completes the real callback after a malformed one', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent);
+    expect((await agent.get('/auth/kvixi/callback?auth_key=a&auth_key=b')).status).toBe(400);
+    expect((await callback(agent)).status).toBe(200);
+  });
+});
+
+describe('provider answers', () => {
+  it('fails cleanly when the provider says the auth_key is invalid', async () => {
+    mockPostExchange({}, providerError('Bad Request, invalid auth_key'));
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(401);
+    expect(res.body.failure.code).toBe('ERR_KVIXI_AUTH_KEY_REJECTED');
+  });
+
+  it.each([
+    ['a wrong app secret', 'authorize', 'Bad Request, invalid app_secret'],
+    ['a disabled developers module', 'authorize', 'The developers module has been disabled by the admin'],
+    [
+      'an unknown app',
+      'authorize',
+      "We're sorry, but the application you're trying to use doesn't exist or has been disabled",
+    ],
+    ['an expired access token', 'get_user_info', 'Bad Request, expired access_token'],
+    ['an invalid access token', 'get_user_info', 'Bad Request, invalid access_token'],
+  ])('reports %s as an application error with the provider message', async (_case, endpoint, message) => {
+    if (endpoint === 'authorize') mockPostExchange({}, providerError(message));
+    else {
+      mockPostExchange();
+      mockUserInfo(providerError(message));
+    }
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(500);
+    expect(res.body.error.name).toBe('KvixiAPIError');
+    expect(res.body.error.code).toBe('ERR_KVIXI_API');
+    expect(res.body.error.message).toContain(message);
+  });
+
+  it.each([
+    ['[] for a deleted user', '[]'],
+    ['an HTML page', '<html><body>Error establishing a database connection</body></html>'],
+    ['malformed JSON', '{"user_info":'],
+  ])('reports %s as an unexpected response', async (_case, body) => {
+    mockPostExchange();
+    mockUserInfo(body);
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('ERR_KVIXI_UNEXPECTED_RESPONSE');
+  });
+
+  it('puts no secret in what the app receives when the provider fails', async () => {
+    nock(BASE_URL).post('/api/authorize').reply(500, `app_secret=${APP_SECRET}&auth_key=${AUTH_KEY}`);
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain(APP_SECRET);
+    expect(res.text).not.toContain(AUTH_KEY);
+  });
+
+  describe('when the provider never answers', () => {
+    let server: Server;
+    let silentURL: string;
+    beforeAll(async () => {
+      server = createServer(() => undefined);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      silentURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('reports a timeout after the configured time', async () => {
+      const agent = agentFor(strategy({ baseURL: silentURL, timeout: 150 }));
+      await start(agent);
+      const res = await callback(agent);
+      expect(res.status).toBe(500);
+      expect(res.body.error.code).toBe('ERR_KVIXI_TIMEOUT');
+    });
+  });
+});
+
+describe('verify', () => {
+  async function login(kvixi: KvixiStrategy): Promise<request.Response> {
+    mockSuccessfulLogin();
+    const agent = agentFor(kvixi);
+    await start(agent);
+    return callback(agent);
+  }
+
+  it('receives the tokens and the mapped profile', async () => {
+    let seen: { tokens: KvixiTokens; profile: KvixiProfile } | undefined;
+    await login(
+      strategy({}, (tokens, profile, done) => {
+        seen = { tokens, profile };
+        done(null, { id: profile.id });
+      }),
+    );
+    expect(seen?.tokens.accessToken).toBe(ACCESS_TOKEN);
+    expect(seen?.tokens.expiresAt).toBeInstanceOf(Date);
+    expect(seen?.profile).toMatchObject({ provider: 'kvixi', id: '5', username: 'jane', gender: 'female' });
+  });
+
+  it('may return a promise of the user', async () => {
+    const res = await login(strategy({}, async (_tokens, profile) => ({ id: profile.id, via: 'promise' })));
+    expect(res.body.user).toEqual({ id: '5', via: 'promise' });
+  });
+
+  it('may be async and call done later', async () => {
+    const res = await login(
+      strategy({}, async (_tokens, profile, done) => {
+        setTimeout(() => done(null, { id: profile.id, via: 'late done' }), 10);
+      }),
+    );
+    expect(res.body.user).toEqual({ id: '5', via: 'late done' });
+  });
+
+  it('refuses the login when the promise resolves to false', async () => {
+    const res = await login(strategy({}, async () => false));
+    expect(res.status).toBe(401);
+    expect(res.body.failure.message).toBe('The application refused this login.');
+  });
+
+  it("passes the app's own failure info through", async () => {
+    const res = await login(strategy({}, (_t, _p, done) => done(null, false, { message: 'Banned', reason: 'abuse' })));
+    expect(res.status).toBe(401);
+    expect(res.body.failure).toEqual({ message: 'Banned', reason: 'abuse' });
+  });
+
+  it('turns a rejection into an application error', async () => {
+    const res = await login(
+      strategy({}, async () => {
+        throw Object.assign(new Error('database down'), { code: 'EDB' });
+      }),
+    );
+    expect(res.status).toBe(500);
+    expect(res.body.error).toMatchObject({ message: 'database down', code: 'EDB' });
+  });
+
+  it('turns a synchronous throw into an application error', async () => {
+    const res = await login(
+      strategy({}, () => {
+        throw new Error('bug in verify');
+      }),
+    );
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toBe('bug in verify');
+  });
+
+  it('reports only the first outcome when verify both calls done and rejects', async () => {
+    const res = await login(
+      strategy({}, async (_t, profile, done) => {
+        done(null, { id: profile.id });
+        throw new Error('too late');
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.user).toEqual({ id: '5' });
+  });
+
+  it('reports only the first outcome when done is called twice', async () => {
+    const res = await login(
+      strategy({}, (_t, profile, done) => {
+        done(null, { id: profile.id, call: 1 });
+        done(null, { id: profile.id, call: 2 });
+      }),
+    );
+    expect(res.body.user).toEqual({ id: '5', call: 1 });
+  });
+
+  it('works through a (...args) wrapper such as NestJS builds', async () => {
+    const inner = async (tokens: KvixiTokens, profile: KvixiProfile) => ({ id: profile.id, token: tokens.accessToken });
+    const wrapper = (...args: unknown[]) => inner(...(args as [KvixiTokens, KvixiProfile]));
+    const res = await login(strategy({}, wrapper as KvixiVerify));
+    expect(res.body.user).toEqual({ id: '5', token: ACCESS_TOKEN });
+  });
+
+  it('receives the request first with passReqToCallback', async () => {
+    mockSuccessfulLogin();
+    const kvixi = new KvixiStrategy(
+      { appId: APP_ID, appSecret: APP_SECRET, baseURL: BASE_URL, passReqToCallback: true },
+      (req, tokens, profile, done) => done(null, { id: profile.id, header: req.headers['x-tenant'], token: tokens.accessToken }),
+    );
+    const agent = agentFor(kvixi);
+    await start(agent);
+    const res = await callback(agent).set('X-Tenant', 'acme');
+    expect(res.body.user).toEqual({ id: '5', header: 'acme', token: ACCESS_TOKEN });
+  });
+
+  it('skips get_user_info with skipUserProfile', async () => {
+    const exchange = mockPostExchange();
+    const userInfo = mockUserInfo();
+    const kvixi = new KvixiStrategy(
+      { appId: APP_ID, appSecret: APP_SECRET, baseURL: BASE_URL, skipUserProfile: true },
+      (tokens, profile, done) => done(null, { token: tokens.accessToken, profile: profile ?? 'none' }),
+    );
+    const agent = agentFor(kvixi);
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.body.user).toEqual({ token: ACCESS_TOKEN, profile: 'none' });
+    exchange.done();
+    expect(userInfo.isDone()).toBe(false);
+  });
+});
+
+describe('options', () => {
+  it.each([
+    [{ appSecret: APP_SECRET }, 'KvixiStrategy requires an appId option'],
+    [{ appId: '', appSecret: APP_SECRET }, 'KvixiStrategy requires an appId option'],
+    [{ appId: APP_ID }, 'KvixiStrategy requires an appSecret option'],
+    [{ appId: APP_ID, appSecret: '' }, 'KvixiStrategy requires an appSecret option'],
+    [{ appId: APP_ID, appSecret: APP_SECRET, pendingLoginTTL: 0 }, 'pendingLoginTTL'],
+    [{ appId: APP_ID, appSecret: APP_SECRET, uploadsURL: '/uploads' }, 'uploadsURL'],
+    [{ appId: APP_ID, appSecret: APP_SECRET, callbackURL: '' }, 'callbackURL'],
+  ])('throws a TypeError naming the bad option for %o', (options, message) => {
+    expect(() => new KvixiStrategy(options as never, saveUser)).toThrow(TypeError);
+    expect(() => new KvixiStrategy(options as never, saveUser)).toThrow(message);
+  });
+
+  it('throws a TypeError without a verify function', () => {
+    expect(() => new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET }, undefined as never)).toThrow(
+      'KvixiStrategy requires a verify function',
+    );
+  });
+
+  it('defaults to the name kvixi and the real site', () => {
+    const kvixi = new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET }, saveUser);
+    expect(kvixi.name).toBe('kvixi');
+    expect(kvixi.client.authorizationURL()).toBe(`https://kvixi.com/api/oauth?app_id=${APP_ID}`);
+  });
+
+  it('resolves user_picture against uploadsURL when given', async () => {
+    mockPostExchange();
+    mockUserInfo(JSON.stringify({ user_info: { user_id: '5', user_picture: 'photos/a.jpg' } }));
+    const kvixi = strategy({ uploadsURL: 'https://cdn.kvixi.test/u' }, (_t, profile, done) => done(null, { photos: profile.photos }));
+    const agent = agentFor(kvixi);
+    await start(agent);
+    expect((await callback(agent)).body.user.photos).toEqual([{ value: 'https://cdn.kvixi.test/u/photos/a.jpg' }]);
+  });
+});

@@ -1,0 +1,64 @@
+import type { Request } from 'express';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  KvixiStrategy,
+  Strategy,
+  type KvixiProfile,
+  type KvixiTokens,
+  type KvixiUserInfo,
+  type KvixiVerifyCallback,
+} from '../lib/index.js';
+
+const credentials = { appId: '1', appSecret: 's' };
+
+describe('verify overloads', () => {
+  it('gives tokens, profile and done by default', () => {
+    new KvixiStrategy(credentials, (tokens, profile, done) => {
+      expectTypeOf(tokens).toEqualTypeOf<KvixiTokens>();
+      expectTypeOf(profile).toEqualTypeOf<KvixiProfile>();
+      expectTypeOf(done).toEqualTypeOf<KvixiVerifyCallback>();
+    });
+  });
+
+  it('puts the request first with passReqToCallback: true, without a cast', () => {
+    new KvixiStrategy({ ...credentials, passReqToCallback: true }, (req, tokens, profile, done) => {
+      expectTypeOf(req).toEqualTypeOf<Request>();
+      expectTypeOf(tokens).toEqualTypeOf<KvixiTokens>();
+      expectTypeOf(profile).toEqualTypeOf<KvixiProfile>();
+      expectTypeOf(done).toEqualTypeOf<KvixiVerifyCallback>();
+    });
+  });
+
+  it('has no profile with skipUserProfile: true', () => {
+    new KvixiStrategy({ ...credentials, skipUserProfile: true }, (_tokens, profile) => {
+      expectTypeOf(profile).toEqualTypeOf<undefined>();
+    });
+    new KvixiStrategy({ ...credentials, skipUserProfile: true, passReqToCallback: true }, (req, _tokens, profile) => {
+      expectTypeOf(req).toEqualTypeOf<Request>();
+      expectTypeOf(profile).toEqualTypeOf<undefined>();
+    });
+  });
+
+  it('accepts an async verify that returns the user or false', () => {
+    new KvixiStrategy(credentials, async (_tokens, profile) => (profile.id === '1' ? { id: profile.id } : false));
+  });
+
+  it('rejects a request-first verify without passReqToCallback', () => {
+    // @ts-expect-error the first argument is the tokens unless passReqToCallback is true
+    new KvixiStrategy(credentials, (req: Request, _tokens: KvixiTokens, _profile: KvixiProfile) => req);
+  });
+
+  it('rejects a missing appSecret', () => {
+    // @ts-expect-error appSecret is required
+    new KvixiStrategy({ appId: '1' }, () => undefined);
+  });
+
+  it('exports the class as Strategy too', () => {
+    expectTypeOf(Strategy).toEqualTypeOf<typeof KvixiStrategy>();
+  });
+
+  it('types user_info values as a string or null, and user_id always as a string', () => {
+    expectTypeOf<KvixiUserInfo['user_gender']>().toEqualTypeOf<string | null>();
+    expectTypeOf<KvixiUserInfo['user_id']>().toEqualTypeOf<string>();
+  });
+});
