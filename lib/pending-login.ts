@@ -87,13 +87,13 @@ export function saveSession(session: LoginSession): Promise<void> {
  * Passport 0.7 regenerates the session at login, which would drop the pending logins of other
  * tabs. Hands them to the new session, for this request only.
  */
-export function keepPendingAcrossRegenerate(req: { session?: unknown }, session: LoginSession, key: string): void {
+export function keepPendingAcrossRegenerate(req: object, session: LoginSession, key: string): void {
   const remaining = session[key];
   const regenerate = session.regenerate;
   if (remaining === undefined || typeof regenerate !== 'function') return;
   session.regenerate = function regenerateKeepingPendingLogins(this: LoginSession, callback) {
     return regenerate.call(this, (err) => {
-      const fresh = req.session as LoginSession | undefined;
+      const fresh = (req as { session?: LoginSession }).session;
       if (!err && fresh && typeof fresh === 'object' && fresh[key] === undefined) fresh[key] = remaining;
       callback(err);
     });
