@@ -134,6 +134,17 @@ async function main(): Promise<void> {
     emu.registerApp({ name: 'Local test app', redirectURL: wanted });
   }
 
+  // Listen before printing: a script may send the signal as soon as it reads the output.
+  const stop = (signal: string): void => {
+    process.stdout.write(`\n${signal} received, stopping.\n`);
+    emu.close().then(
+      () => { process.exitCode = 0; },
+      () => { process.exitCode = 1; },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
   const lines = [`${options.siteName} emulator listening on ${emu.url}  (local emulator — not for production)`, '', 'Users (sign in on the login page, or with username and password):'];
   for (const user of emu.users) {
     lines.push(`  ${user.userId.padEnd(4)} ${user.username.padEnd(12)} ${`${user.firstname} ${user.lastname}`.padEnd(20)} password: ${user.password}`);
@@ -144,16 +155,6 @@ async function main(): Promise<void> {
   }
   lines.push('', `Apps dashboard: ${emu.url}/developers/apps`, 'Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n'));
-
-  const stop = (signal: string): void => {
-    process.stdout.write(`\n${signal} received, stopping.\n`);
-    emu.close().then(
-      () => { process.exitCode = 0; },
-      () => { process.exitCode = 1; },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
