@@ -1,4 +1,4 @@
-import { decode } from 'html-entities';
+import { characterEntitiesHtml4 } from 'character-entities-html4';
 import type { KvixiUserInfo } from './client.js';
 
 /**
@@ -45,10 +45,28 @@ const GENDERS: Readonly<Record<string, string>> = {
 const NO_GENDER = new Set(['', 'n/a', '0', 'none']);
 const BLANK_AVATAR = /\/images\/blank_profile_[a-z]*\.(?:png|jpe?g|svg|gif)$/i;
 
-/** Decodes PHP `htmlentities` output; empty and whitespace-only text becomes undefined. */
+/** A character reference: decimal, hexadecimal or named. */
+const REFERENCE = /&(?:#(\d{1,7})|#[xX]([\da-fA-F]{1,6})|([A-Za-z][A-Za-z\d]{1,31}));/g;
+
+/**
+ * Decodes what PHP `htmlentities($text, ENT_QUOTES)` writes: HTML 4.01 named references plus
+ * numeric ones (`&#039;`). One pass, so `&amp;lt;` becomes `&lt;`, not `<`.
+ */
+export function decodeEntities(text: string): string {
+  return text.replace(REFERENCE, (reference, decimal?: string, hex?: string, name?: string) => {
+    if (name !== undefined) {
+      return Object.hasOwn(characterEntitiesHtml4, name) ? (characterEntitiesHtml4[name] as string) : reference;
+    }
+    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex ?? '', 16);
+    const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+    return valid ? String.fromCodePoint(code) : '\uFFFD';
+  });
+}
+
+/** Decodes entity-encoded text; empty and whitespace-only text becomes undefined. */
 export function decodeText(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  const text = decode(value, { level: 'html5' }).trim();
+  const text = decodeEntities(value).trim();
   return text === '' ? undefined : text;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapProfile, normalizeGender } from '../lib/profile.js';
+import { decodeEntities, mapProfile, normalizeGender } from '../lib/profile.js';
 import { phpJSON, sampleUserInfo } from './support/provider.js';
 
 const site = { baseURL: 'https://kvixi.test', uploadsURL: 'https://cdn.kvixi.test/uploads/' };
@@ -71,6 +71,19 @@ describe('entity decoding', () => {
     ['Zo&euml;', 'Zoë'],
   ])('decodes %s to %s', (encoded, decoded) => {
     expect(profileOf({ user_lastname: encoded }).name?.familyName).toBe(decoded);
+  });
+
+  it.each([
+    ['&amp;lt;b&amp;gt;', '&lt;b&gt;'],
+    ['&#x1F600;', '\u{1F600}'],
+    ['&#0;', '\uFFFD'],
+    ['&#xD800;', '\uFFFD'],
+    ['&#99999999;', '&#99999999;'],
+    ['&nosuchentity;', '&nosuchentity;'],
+    ['AT&T', 'AT&T'],
+    ['&constructor;', '&constructor;'],
+  ])('decodes %s once, and safely, to %s', (encoded, decoded) => {
+    expect(decodeEntities(encoded)).toBe(decoded);
   });
 
   it('decodes the user name and the display name', () => {
