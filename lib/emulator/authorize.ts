@@ -1,5 +1,5 @@
 import { messages } from './messages.js';
-import { intval, isBlank } from './php.js';
+import { intval, isBlank, jsonEncode } from './php.js';
 import type { ApiReply, Site } from './site.js';
 import { param } from './transport.js';
 
@@ -17,7 +17,12 @@ function readParam(site: Site, query: URLSearchParams, form: URLSearchParams | u
   return site.authorizeMethods.has('GET') ? param(query, name) : undefined;
 }
 
-export function authorize(site: Site, query: URLSearchParams, form: URLSearchParams | undefined): ApiReply {
+/** The JSON body `/api/authorize` answers. */
+export function authorize(site: Site, query: URLSearchParams, form: URLSearchParams | undefined): string {
+  return jsonEncode(exchange(site, query, form));
+}
+
+function exchange(site: Site, query: URLSearchParams, form: URLSearchParams | undefined): ApiReply {
   const appId = readParam(site, query, form, 'app_id');
   const appSecret = readParam(site, query, form, 'app_secret');
   const authKey = readParam(site, query, form, 'auth_key');

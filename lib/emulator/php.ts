@@ -4,16 +4,33 @@ import { encode } from 'html-entities';
 
 /** PHP `json_encode` with default flags: `/` as `\/`, every non-ASCII UTF-16 unit as `\uXXXX`. */
 export function jsonEncode(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/\//g, '\\/')
-    .replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const json = JSON.stringify(value).replaceAll('/', '\\/');
+  return nonAscii.test(json) ? json.replace(nonAsciiUnits, escapeUnit) : json;
 }
+
+const nonAscii = /[\u0080-\uffff]/;
+const nonAsciiUnits = /[\u0080-\uffff]/g;
+const escapeUnit = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
 
 /**
  * PHP `htmlentities($text, ENT_QUOTES)`: named HTML 4.01 entities where one exists, `&#039;` for
  * the apostrophe, and every other character left as it is.
  */
 export function htmlEntities(text: string): string {
+  let encoded = entityCache.get(text);
+  if (encoded === undefined) {
+    // Bounded so that a long run with ever-new names cannot grow it without end.
+    if (entityCache.size >= 10_000) entityCache.clear();
+    encoded = encodeEntities(text);
+    entityCache.set(text, encoded);
+  }
+  return encoded;
+}
+
+// The same few names are encoded on every get_user_info call.
+const entityCache = new Map<string, string>();
+
+function encodeEntities(text: string): string {
   return encode(text, { mode: 'nonAscii', level: 'html4', numeric: 'decimal' })
     // html-entities writes characters without a named entity as numbers; PHP leaves them raw.
     .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))

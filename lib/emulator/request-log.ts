@@ -12,27 +12,37 @@ export interface RecordedRequest {
 
 const secretNames = new Set(['app_secret', 'auth_key', 'access_token', 'password']);
 
-export function maskSecrets(params: URLSearchParams | undefined): Record<string, string> {
+function maskSecrets(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!params) return out;
   for (const [name, value] of params) out[name] = secretNames.has(name) ? '***' : value;
   return out;
 }
 
+/** A request as received; masked only when read, to keep the hot path free of copying. */
+export interface ReceivedRequest {
+  time: number;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  form: URLSearchParams | undefined;
+}
+
 /** The most recent requests, capped so a long run does not grow without bound. */
 export class RequestLog {
-  private readonly entries: RecordedRequest[] = [];
+  private readonly entries: ReceivedRequest[] = [];
 
   constructor(private readonly limit: number) {}
 
-  add(entry: RecordedRequest): void {
+  add(entry: ReceivedRequest): void {
     this.entries.push(entry);
     // Trim in batches: dropping one entry per request would copy the whole log every time.
     if (this.entries.length >= this.limit * 2) this.entries.splice(0, this.entries.length - this.limit);
   }
 
   list(): readonly RecordedRequest[] {
-    return this.entries.slice(-this.limit);
+    return this.entries.slice(-this.limit).map(({ time, method, path, query, form }) => ({
+      time, method, path, query: maskSecrets(query), body: form && maskSecrets(form),
+    }));
   }
 
   clear(): void {

@@ -6,7 +6,7 @@ import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
 import { defaultAvatarPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, sendErrorPage, sendNotFound, signIn, signOut, signUp } from './oauth-pages.js';
-import { maskSecrets, type RequestLog } from './request-log.js';
+import type { RequestLog } from './request-log.js';
 import type { Site } from './site.js';
 import {
   BodyTooLarge, formParams, readBody, sendApiError, sendJson, sendText,
@@ -129,41 +129,50 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function fail(res: ServerResponse): void {
+    // A bug in one handler must not take the emulator down: answer 500 and keep serving.
+    if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
+    else res.destroy();
+  }
+
+  function respond(incoming: Incoming): void {
+    const { req, path, query, form, res } = incoming;
+    parts.log.add({ time: parts.site.store.now(), method: req.method ?? 'GET', path, query, form });
+    const endpoint = faultEndpoint(path);
+    const fault = endpoint && parts.faults.take(endpoint);
+    if (!endpoint || !fault) return route(parts, incoming);
+    applyFault(incoming, endpoint, fault).then(
+      (answered) => answered || route(parts, incoming),
+      () => fail(res),
+    ).catch(() => fail(res));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
     const query = new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1));
-    let form: URLSearchParams | undefined;
-    if (hasBody(req)) {
-      try {
-        form = formParams(req, await readBody(req, parts.bodyLimit));
-      } catch (error) {
-        if (!(error instanceof BodyTooLarge)) throw error;
+    if (!hasBody(req)) return respond({ req, res, path, query, form: undefined });
+    readBody(req, parts.bodyLimit, (error, body) => {
+      if (error instanceof BodyTooLarge) {
         res.setHeader('Connection', 'close');
         return sendText(res, 413, 'Request Entity Too Large\n');
       }
-    }
-    parts.log.add({
-      time: parts.site.store.now(),
-      method: req.method ?? 'GET',
-      path,
-      query: maskSecrets(query),
-      body: form && maskSecrets(form),
+      if (error) return void res.destroy();
+      try {
+        respond({ req, res, path, query, form: formParams(req, body!) });
+      } catch {
+        fail(res);
+      }
     });
-    const incoming: Incoming = { req, res, path, query, form };
-    const endpoint = faultEndpoint(path);
-    const fault = endpoint && parts.faults.take(endpoint);
-    if (endpoint && fault && (await applyFault(incoming, endpoint, fault))) return;
-    route(parts, incoming);
   }
 
   const server = createServer({ keepAlive: true }, (req, res) => {
-    handle(req, res).catch(() => {
-      // A bug in one handler must not take the emulator down: answer 500 and keep serving.
-      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
-      else res.destroy();
-    });
+    try {
+      handle(req, res);
+    } catch {
+      fail(res);
+    }
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -7,26 +7,23 @@ export class BodyTooLarge extends Error {
   override readonly name = 'BodyTooLarge';
 }
 
-/** Reads the whole body, refusing more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/** Reads the whole body, refusing more than `limit` bytes. A callback, not a promise: this is the hot path. */
+export function readBody(req: IncomingMessage, limit: number, done: (error: Error | undefined, body?: Buffer) => void): void {
+  if (Number(req.headers['content-length']) > limit) return done(new BodyTooLarge());
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size <= limit) return void chunks.push(chunk);
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.resume();
+    done(new BodyTooLarge());
+  };
+  const onEnd = (): void => done(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.once('error', (error) => done(error));
 }
 
 /** PHP fills `$_POST` only from a form-encoded body; anything else reads as no parameters. */
@@ -54,14 +51,13 @@ export function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Sngine's API answers everything, errors included, with HTTP 200 and PHP-encoded JSON. */
-export function sendJson(res: ServerResponse, value: unknown): void {
-  const body = jsonEncode(value);
+export function sendJson(res: ServerResponse, body: string): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
 export function sendApiError(res: ServerResponse, message: string): void {
-  sendJson(res, { error: true, message });
+  sendJson(res, jsonEncode({ error: true, message }));
 }
 
 export function sendHtml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

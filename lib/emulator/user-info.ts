@@ -1,5 +1,5 @@
 import { messages } from './messages.js';
-import { htmlEntities, isBlank } from './php.js';
+import { htmlEntities, isBlank, jsonEncode } from './php.js';
 import { defaultAvatarPath, genderNames, uploadsURL, type ApiReply, type Site, type SiteLanguage } from './site.js';
 import type { EmulatorUser } from './store.js';
 import { param } from './transport.js';
@@ -12,7 +12,7 @@ function languageOf(site: Site, query: URLSearchParams): SiteLanguage {
 }
 
 /** The `user_info` object, keys in the server's order, every value a string or null. */
-export function userInfoFields(site: Site, user: EmulatorUser, language: SiteLanguage): Record<string, string | null> {
+function userInfoFields(site: Site, user: EmulatorUser, language: SiteLanguage): Record<string, string | null> {
   const text = (value: string | null): string | null => (value === null ? null : htmlEntities(value));
   const uploads = uploadsURL(site);
   return {
@@ -36,16 +36,36 @@ export function userInfoFields(site: Site, user: EmulatorUser, language: SiteLan
   };
 }
 
-export function getUserInfo(site: Site, query: URLSearchParams): ApiReply {
+// Users never change once stored, so each one's encoded profile can be kept per language.
+const encodedProfiles = new WeakMap<EmulatorUser, Map<SiteLanguage, string>>();
+
+function encodedProfile(site: Site, user: EmulatorUser, language: SiteLanguage): string {
+  let byLanguage = encodedProfiles.get(user);
+  if (!byLanguage) encodedProfiles.set(user, (byLanguage = new Map()));
+  let json = byLanguage.get(language);
+  if (json === undefined) {
+    json = jsonEncode({ user_info: userInfoFields(site, user, language) });
+    byLanguage.set(language, json);
+  }
+  return json;
+}
+
+/** The JSON body `/api/get_user_info` answers. */
+export function getUserInfo(site: Site, query: URLSearchParams): string {
+  const reply = lookup(site, query);
+  return typeof reply === 'string' ? reply : jsonEncode(reply);
+}
+
+function lookup(site: Site, query: URLSearchParams): ApiReply | string {
   // The token is read from the query string only, whatever the method.
   const token = param(query, 'access_token');
   if (isBlank(token)) return { error: true, message: messages.invalidAccessToken };
   if (!site.developersEnabled) return { error: true, message: messages.developersDisabled };
-  const lookup = site.store.lookupToken(token!);
-  if (!lookup.ok) {
-    const message = lookup.reason === 'expired_token' ? messages.expiredAccessToken : messages.invalidAccessToken;
+  const found = site.store.lookupToken(token!);
+  if (!found.ok) {
+    const message = found.reason === 'expired_token' ? messages.expiredAccessToken : messages.invalidAccessToken;
     return { error: true, message };
   }
-  if (!lookup.user) return [];
-  return { user_info: userInfoFields(site, lookup.user, languageOf(site, query)) };
+  if (!found.user) return [];
+  return encodedProfile(site, found.user, languageOf(site, query));
 }
