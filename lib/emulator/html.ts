@@ -59,7 +59,7 @@ button.link{background:none;color:#5e72e4;padding:0;margin:0}
 .error{color:#b00020}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px;border-bottom:1px solid #eee;vertical-align:top}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
-.actions{display:flex;gap:12px;align-items:center}
+.actions{display:flex;gap:12px;align-items:center}.actions button{margin:0}
 `;
 
 export interface PageOptions {
