@@ -1,4 +1,8 @@
+import { rmSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+
+// Two configs build in parallel, so neither may clean: start from an empty dist/ here instead.
+rmSync('dist', { recursive: true, force: true });
 
 // ESM-only helpers (the HTML 4 entity table) are bundled so the CommonJS build needs no require(esm).
 const shared: Options = {
