@@ -1,4 +1,11 @@
-/** The endpoints that `failNext` can break. */
+/**
+ * The endpoints that `failNext` can break.
+ *
+ * @example
+ * ```ts
+ * emu.failNext('get_user_info', { type: 'hang' });
+ * ```
+ */
 export type FaultEndpoint = 'oauth' | 'authorize' | 'get_user_info';
 
 /**
@@ -8,6 +15,13 @@ export type FaultEndpoint = 'oauth' | 'authorize' | 'get_user_info';
  * - `http`: a raw reply with this status and body, e.g. a PHP warning or a 502 from a proxy.
  * - `delay`: the normal answer, after `ms` milliseconds.
  * - `hang`: no answer at all until the emulator closes.
+ *
+ * @example
+ * ```ts
+ * emu.failNext('authorize', { type: 'error', message: 'Bad Request, invalid auth_key' });
+ * emu.failNext('get_user_info', { type: 'http', status: 200, body: '<br /><b>Warning</b>: …' });
+ * emu.failNext('authorize', { type: 'delay', ms: 5000 });
+ * ```
  */
 export type EmulatorFault =
   | { type: 'error'; message: string }

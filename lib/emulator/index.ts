@@ -11,7 +11,14 @@ export type {
   EmulatorApp, EmulatorGender, EmulatorRelationship, EmulatorUser, NewApp, NewUser,
 } from './store.js';
 
-/** Where `/api/authorize` reads its parameters: `GET` the query string, `POST` the form body. */
+/**
+ * Where `/api/authorize` reads its parameters: `GET` the query string, `POST` the form body.
+ *
+ * @example
+ * ```ts
+ * const sngine404 = await startEmulator({ authorizeMethods: ['POST'] });
+ * ```
+ */
 export type AuthorizeMethod = 'GET' | 'POST';
 
 /**

@@ -1,4 +1,12 @@
-/** A request the emulator received, with every secret replaced by `***`. */
+/**
+ * A request the emulator received, with every secret replaced by `***`.
+ *
+ * @example
+ * ```ts
+ * const exchanges = emu.requests.filter((r) => r.path === '/api/authorize');
+ * expect(exchanges[0].body).toEqual({ app_id: appId, app_secret: '***', auth_key: '***' });
+ * ```
+ */
 export interface RecordedRequest {
   /** Milliseconds on the emulator's clock. */
   time: number;

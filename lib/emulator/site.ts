@@ -6,7 +6,14 @@ export const genderNames = {
   ar_sa: { male: 'ذكر', female: 'أنثى', other: 'غير محدد' },
 } as const;
 
-/** A language the emulated site can run in. */
+/**
+ * A language the emulated site can run in.
+ *
+ * @example
+ * ```ts
+ * const arabic = await startEmulator({ language: 'ar_sa' }); // user_gender "ذكر" unless &lang=en_us
+ * ```
+ */
 export type SiteLanguage = keyof typeof genderNames;
 
 /** Everything an endpoint needs to know about the emulated site. */

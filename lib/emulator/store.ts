@@ -8,7 +8,14 @@ export type EmulatorGender = 'male' | 'female' | 'other';
 export type EmulatorRelationship =
   | 'single' | 'relationship' | 'married' | 'complicated' | 'separated' | 'divorced' | 'widowed';
 
-/** A user account on the emulated site. Text is stored as typed; the API entity-encodes it. */
+/**
+ * A user account on the emulated site. Text is stored as typed; the API entity-encodes it.
+ *
+ * @example
+ * ```ts
+ * const { userId, username, password } = emu.addUser();
+ * ```
+ */
 export interface EmulatorUser {
   userId: string;
   username: string;
@@ -31,10 +38,26 @@ export interface EmulatorUser {
   website: string | null;
 }
 
-/** What `addUser` accepts: any field may be left out and gets a generated value. */
+/**
+ * What `addUser` accepts: any field may be left out and gets a generated value
+ * (username from the first name, `{username}@example.com`, password `password`, gender male).
+ *
+ * @example
+ * ```ts
+ * const user = emu.addUser({ firstname: 'José', lastname: "O'Brien", gender: 'male' });
+ * ```
+ */
 export type NewUser = Partial<EmulatorUser>;
 
-/** An app registered in the site's developers dashboard. */
+/**
+ * An app registered in the site's developers dashboard.
+ *
+ * @example
+ * ```ts
+ * const [app] = emu.apps;
+ * const loginURL = `${emu.url}/api/oauth?app_id=${app.appId}`;
+ * ```
+ */
 export interface EmulatorApp {
   /** Decimal string of up to 14 digits, e.g. `"1732698123456"`. */
   appId: string;
@@ -46,7 +69,15 @@ export interface EmulatorApp {
   description: string;
 }
 
-/** What `registerApp` accepts. `appId`/`appSecret` may be fixed, e.g. to match a test's config. */
+/**
+ * What `registerApp` accepts. `appId`/`appSecret` may be fixed, e.g. to match a test's config;
+ * otherwise they are generated in Sngine's formats. `domain` defaults to the redirect URL's host.
+ *
+ * @example
+ * ```ts
+ * const { appId, appSecret } = emu.registerApp({ name: 'My app', redirectURL: 'http://localhost:3000/auth/kvixi/callback' });
+ * ```
+ */
 export interface NewApp {
   name: string;
   redirectURL: string;
