@@ -4,6 +4,8 @@ export type {
   KvixiFailureCode,
   KvixiLoginFailure,
   KvixiStrategyOptions,
+  KvixiStrategyOptionsBase,
+  KvixiStrategyOptionsWithRequest,
   KvixiVerify,
   KvixiVerifyCallback,
   KvixiVerifyResult,

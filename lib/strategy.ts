@@ -56,7 +56,8 @@ export type KvixiVerifyWithRequestWithoutProfile = (
   done: KvixiVerifyCallback,
 ) => KvixiVerifyResult;
 
-export interface KvixiStrategyOptions extends KvixiClientOptions {
+/** Options shared by both verify forms. */
+export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   /** Strategy name for `passport.authenticate(name)`, default `'kvixi'`. */
   name?: string;
   /** Path or URL of the callback route: a request there without `auth_key` fails instead of starting a new login. */
@@ -67,10 +68,19 @@ export interface KvixiStrategyOptions extends KvixiClientOptions {
   pendingLoginTTL?: number;
   /** Allow a login to be started by a request another site made (`Sec-Fetch-Site: cross-site`). Default false. */
   allowCrossSiteStart?: boolean;
-  /** Skip `get_user_info`: verify gets the token and no profile. */
+  /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
   skipUserProfile?: boolean;
+}
+
+/** Options for `verify(tokens, profile, done)`. */
+export interface KvixiStrategyOptions extends KvixiStrategyOptionsBase {
+  passReqToCallback?: false;
+}
+
+/** Options for `verify(req, tokens, profile, done)`. */
+export interface KvixiStrategyOptionsWithRequest extends KvixiStrategyOptionsBase {
   /** Pass the request to verify as its first argument. */
-  passReqToCallback?: boolean;
+  passReqToCallback: true;
 }
 
 /** Options for `passport.authenticate('kvixi', options)`. */
@@ -123,13 +133,13 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _sessionKey: string;
 
   constructor(
-    options: KvixiStrategyOptions & { passReqToCallback: true; skipUserProfile: true },
+    options: KvixiStrategyOptionsWithRequest & { skipUserProfile: true },
     verify: KvixiVerifyWithRequestWithoutProfile,
   );
-  constructor(options: KvixiStrategyOptions & { passReqToCallback: true; skipUserProfile?: false }, verify: KvixiVerifyWithRequest);
-  constructor(options: KvixiStrategyOptions & { passReqToCallback?: false; skipUserProfile: true }, verify: KvixiVerifyWithoutProfile);
-  constructor(options: KvixiStrategyOptions & { passReqToCallback?: false; skipUserProfile?: false }, verify: KvixiVerify);
-  constructor(options: KvixiStrategyOptions, verify: AnyVerify) {
+  constructor(options: KvixiStrategyOptionsWithRequest, verify: KvixiVerifyWithRequest);
+  constructor(options: KvixiStrategyOptions & { skipUserProfile: true }, verify: KvixiVerifyWithoutProfile);
+  constructor(options: KvixiStrategyOptions, verify: KvixiVerify);
+  constructor(options: KvixiStrategyOptions | KvixiStrategyOptionsWithRequest, verify: AnyVerify) {
     super();
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${OWNER} requires an options object with appId and appSecret`);

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   KvixiStrategy,
   type KvixiProfile,
-  type KvixiStrategyOptions,
+  type KvixiStrategyOptionsBase,
   type KvixiTokens,
   type KvixiVerify,
 } from '../lib/index.js';
@@ -25,7 +25,7 @@ import {
   providerError,
 } from './support/provider.js';
 
-type LooseOptions = Omit<KvixiStrategyOptions, 'appId' | 'appSecret'>;
+type LooseOptions = Omit<KvixiStrategyOptionsBase, 'appId' | 'appSecret'>;
 
 const saveUser: KvixiVerify = (_tokens, profile, done) => done(null, { id: profile.id, name: profile.displayName });
 

@@ -4,6 +4,8 @@ import {
   KvixiStrategy,
   Strategy,
   type KvixiProfile,
+  type KvixiStrategyOptions,
+  type KvixiStrategyOptionsWithRequest,
   type KvixiTokens,
   type KvixiUserInfo,
   type KvixiVerifyCallback,
@@ -37,6 +39,13 @@ describe('verify overloads', () => {
       expectTypeOf(req).toEqualTypeOf<Request>();
       expectTypeOf(profile).toEqualTypeOf<undefined>();
     });
+  });
+
+  it('accepts options kept in a typed variable', () => {
+    const options: KvixiStrategyOptions = { ...credentials, baseURL: 'https://social.example' };
+    new KvixiStrategy(options, (_tokens, profile, done) => done(null, profile.id));
+    const withRequest: KvixiStrategyOptionsWithRequest = { ...credentials, passReqToCallback: true };
+    new KvixiStrategy(withRequest, (req, _tokens, profile, done) => done(null, { id: profile.id, ip: req.ip }));
   });
 
   it('accepts an async verify that returns the user or false', () => {
