@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html, page } from './html.js';
+import { html } from './html.js';
+import { fullName, sendNotFound, sendPage, signedInUser } from './pages.js';
 import { isBlank } from './php.js';
 import type { Site } from './site.js';
-import { param, redirect, sendHtml } from './transport.js';
-import { sendNotFound, signedInUser } from './oauth-pages.js';
+import { param, redirect } from './transport.js';
 
 // The site's own pages: the home page a "Cancel" leads to, and the developers' apps dashboard.
 
@@ -11,12 +11,12 @@ import { sendNotFound, signedInUser } from './oauth-pages.js';
 export function homePage(site: Site, req: IncomingMessage, res: ServerResponse): void {
   const user = signedInUser(site, req);
   const who = user
-    ? html`<p>You are signed in as <strong>${user.firstname} ${user.lastname}</strong> (@${user.username}).</p>`
+    ? html`<p>You are signed in as <strong>${fullName(user)}</strong> (@${user.username}).</p>`
     : html`<p>You are not signed in.</p>`;
   const body = html`<div class="card"><h1>${site.name}</h1>
 <p>A local emulator of a ${site.name} (Sngine) site for testing "Log in with ${site.name}".</p>${who}
 ${site.developersEnabled ? html`<a class="button" href="/developers/apps">Apps dashboard</a>` : ''}</div>`;
-  sendHtml(res, 200, page({ siteName: site.name, title: 'Home', body, signedInAs: user && `${user.firstname} ${user.lastname}` }));
+  sendPage(site, res, 200, 'Home', body, user);
 }
 
 function appsPage(site: Site, req: IncomingMessage, res: ServerResponse, status: number, error?: string, values?: URLSearchParams): void {
@@ -40,7 +40,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <label for="app-redirect-url">Redirect URL</label><input id="app-redirect-url" name="app_redirect_url" type="url" required placeholder="http://localhost:3000/auth/kvixi/callback" value="${value('app_redirect_url')}">
 <label for="app-description">Description</label><textarea id="app-description" name="app_description">${value('app_description')}</textarea>
 <button type="submit">Create app</button></form></div>`;
-  sendHtml(res, status, page({ siteName: site.name, title: 'Apps', body, signedInAs: user && `${user.firstname} ${user.lastname}` }));
+  sendPage(site, res, status, 'Apps', body, user);
 }
 
 function isWebURL(text: string): boolean {

@@ -1,41 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html, page, type SafeHtml } from './html.js';
+import { html } from './html.js';
 import { messages } from './messages.js';
+import { fullName, sendErrorPage, sendNotFound, sendPage, sessionCookie, signedInUser } from './pages.js';
 import { intval, isBlank } from './php.js';
 import { defaultAvatarPath, type Site } from './site.js';
 import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
-import { cookie, param, redirect, sendHtml } from './transport.js';
+import { cookie, param, redirect } from './transport.js';
 
 // The browser side of "Log in with": sign-in, consent, and the redirect that carries the auth key.
-
-export const sessionCookie = 'kvixi_emulator_session';
-
-export function signedInUser(site: Site, req: IncomingMessage): EmulatorUser | undefined {
-  return site.store.sessionUser(cookie(req, sessionCookie));
-}
-
-function fullName(user: EmulatorUser): string {
-  return `${user.firstname} ${user.lastname}`.trim();
-}
 
 /** Relative, so a page still shows the picture when the emulator is reached by another host name. */
 function avatarPath(user: EmulatorUser): string {
   return user.picture ? `/content/uploads/${user.picture}` : defaultAvatarPath(user.gender);
-}
-
-function sendPage(site: Site, res: ServerResponse, status: number, title: string, body: SafeHtml, user?: EmulatorUser): void {
-  sendHtml(res, status, page({ siteName: site.name, title, body, signedInAs: user && fullName(user) }));
-}
-
-export function sendNotFound(site: Site, res: ServerResponse): void {
-  sendPage(site, res, 404, '404 Not Found', html`<div class="card"><h1>404 Not Found</h1>
-<p>The requested URL was not found on this server.</p><a class="button" href="/">Home</a></div>`);
-}
-
-export function sendErrorPage(site: Site, res: ServerResponse, message: string): void {
-  // Sngine answers its error pages with HTTP 200.
-  sendPage(site, res, 200, 'Error', html`<div class="card"><h1>Error</h1><p class="error">${message}</p>
-<a class="button" href="/">Home</a></div>`);
 }
 
 /** Only a path on this site, so the sign-in forms cannot be used to bounce a browser elsewhere. */

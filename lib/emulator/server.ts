@@ -5,7 +5,8 @@ import { appsDashboard, homePage } from './dashboard.js';
 import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
 import { defaultAvatarPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
-import { oauthPage, sendErrorPage, sendNotFound, signIn, signOut, signUp } from './oauth-pages.js';
+import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
+import { sendErrorPage, sendNotFound } from './pages.js';
 import type { RequestLog } from './request-log.js';
 import type { Site } from './site.js';
 import {

@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { html, page, type SafeHtml } from './html.js';
+import type { Site } from './site.js';
+import type { EmulatorUser } from './store.js';
+import { cookie, sendHtml } from './transport.js';
+
+// What every page of the emulated site shares: who is signed in, the frame, and the error pages.
+
+export const sessionCookie = 'kvixi_emulator_session';
+
+export function signedInUser(site: Site, req: IncomingMessage): EmulatorUser | undefined {
+  return site.store.sessionUser(cookie(req, sessionCookie));
+}
+
+export function fullName(user: EmulatorUser): string {
+  return `${user.firstname} ${user.lastname}`.trim();
+}
+
+export function sendPage(site: Site, res: ServerResponse, status: number, title: string, body: SafeHtml, user?: EmulatorUser): void {
+  sendHtml(res, status, page({ siteName: site.name, title, body, signedInAs: user && fullName(user) }));
+}
+
+export function sendNotFound(site: Site, res: ServerResponse): void {
+  sendPage(site, res, 404, '404 Not Found', html`<div class="card"><h1>404 Not Found</h1>
+<p>The requested URL was not found on this server.</p><a class="button" href="/">Home</a></div>`);
+}
+
+export function sendErrorPage(site: Site, res: ServerResponse, message: string): void {
+  // Sngine answers its error pages with HTTP 200.
+  sendPage(site, res, 200, 'Error', html`<div class="card"><h1>Error</h1><p class="error">${message}</p>
+<a class="button" href="/">Home</a></div>`);
+}
