@@ -161,7 +161,9 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
       }
       if (error) return void res.destroy();
       try {
-        respond({ req, res, path, query, form: formParams(req, body!) });
+        const form = formParams(req, body!);
+        if (!(form instanceof Promise)) return respond({ req, res, path, query, form });
+        form.then((parsed) => respond({ req, res, path, query, form: parsed })).catch(() => fail(res));
       } catch {
         fail(res);
       }

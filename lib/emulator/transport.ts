@@ -26,11 +26,27 @@ export function readBody(req: IncomingMessage, limit: number, done: (error: Erro
   req.once('error', (error) => done(error));
 }
 
-/** PHP fills `$_POST` only from a form-encoded body; anything else reads as no parameters. */
-export function formParams(req: IncomingMessage, body: Buffer): URLSearchParams | undefined {
-  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return undefined;
-  return new URLSearchParams(body.toString('utf8'));
+/**
+ * PHP fills `$_POST` only for a POST with a form body, url-encoded or multipart; anything else
+ * (JSON, a GET with a body, a malformed multipart body) reads as no parameters.
+ */
+export function formParams(req: IncomingMessage, body: Buffer): URLSearchParams | Promise<URLSearchParams | undefined> | undefined {
+  if (req.method !== 'POST') return undefined;
+  const contentType = req.headers['content-type'] ?? '';
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') return new URLSearchParams(body.toString('utf8'));
+  if (type !== 'multipart/form-data') return undefined;
+  // Rare enough to take the platform's parser and its promise; uploaded files are ignored.
+  return new Response(body, { headers: { 'content-type': contentType } }).formData().then(
+    (data) => {
+      const params = new URLSearchParams();
+      data.forEach((value, name) => {
+        if (typeof value === 'string') params.append(name, value);
+      });
+      return params;
+    },
+    () => undefined,
+  );
 }
 
 /** PHP keeps the last of repeated parameters (`a=1&a=2` reads as `2`). */

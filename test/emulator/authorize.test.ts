@@ -173,6 +173,20 @@ describe('authorizeMethods', () => {
     expect((await authorize(credentials(), 'body')).json).toEqual({ access_token: expect.any(String) });
   });
 
+  it('reads a multipart form body too, as PHP does', async () => {
+    const data = new FormData();
+    for (const [name, value] of Object.entries(credentials())) data.append(name, value);
+    const res = await fetch(`${emu.url}/api/authorize`, { method: 'POST', body: data });
+    expect(await res.json()).toEqual({ access_token: expect.any(String) });
+  });
+
+  it('reads a form body only on POST, as PHP fills $_POST for POST alone', async () => {
+    const res = await fetch(`${emu.url}/api/authorize`, {
+      method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(credentials()).toString(),
+    });
+    expect(await res.json()).toEqual(refused('Bad Request, invalid app_id'));
+  });
+
   it('never reads a JSON body, as PHP fills $_POST from forms only', async () => {
     const res = await fetch(`${emu.url}/api/authorize`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials()),

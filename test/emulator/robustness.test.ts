@@ -68,6 +68,14 @@ describe('bad input', () => {
     await stillServing();
   });
 
+  it('reads a malformed multipart body as no parameters', async () => {
+    const res = await fetch(`${emu.url}/api/authorize`, {
+      method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nnot a part',
+    });
+    expect(await res.json()).toEqual({ error: true, message: 'Bad Request, invalid app_id' });
+    await stillServing();
+  });
+
   it('answers an HTML 404 for unknown paths', async () => {
     const res = await fetch(`${emu.url}/wp-admin/../etc/passwd`);
     expect(res.status).toBe(404);
