@@ -1,4 +1,4 @@
-import { encode } from 'html-entities';
+import { characterEntitiesHtml4 } from 'character-entities-html4';
 
 // The PHP semantics a real Sngine server applies to what it reads and writes.
 
@@ -30,11 +30,16 @@ export function htmlEntities(text: string): string {
 // The same few names are encoded on every get_user_info call.
 const entityCache = new Map<string, string>();
 
+/** The HTML 4.01 table PHP's htmlentities uses, character to reference; ENT_QUOTES adds `'`. */
+const namedReferences = new Map<string, string>([
+  ...Object.entries(characterEntitiesHtml4).map(([name, character]): [string, string] => [character, `&${name};`]),
+  ["'", '&#039;'],
+]);
+// Every character in the table is one of these; anything else passes through as PHP leaves it.
+const encodable = /[&<>"'\u00a0-\uffff]/g;
+
 function encodeEntities(text: string): string {
-  return encode(text, { mode: 'nonAscii', level: 'html4', numeric: 'decimal' })
-    // html-entities writes characters without a named entity as numbers; PHP leaves them raw.
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&apos;/g, '&#039;');
+  return text.replace(encodable, (character) => namedReferences.get(character) ?? character);
 }
 
 /** PHP `intval()` on a string: leading white space, an optional sign, then digits; 0 when none. */
