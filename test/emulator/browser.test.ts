@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorApp, type KvixiEmulator } from '../../lib/emulator/index.js';
+import { launchChromium, skipBrowserTests } from '../support/chromium.js';
 
-// Runs where a system Chromium is installed (Debian's `chromium` package); skipped elsewhere.
-const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-
-describe.skipIf(!executablePath)('the pages in a real browser', () => {
+describe.skipIf(skipBrowserTests)('the pages in a real browser', () => {
   let emu: KvixiEmulator;
   let app: EmulatorApp;
   let browser: Browser;
@@ -21,7 +18,7 @@ describe.skipIf(!executablePath)('the pages in a real browser', () => {
     callbackURL = `http://127.0.0.1:${(callback.address() as { port: number }).port}/cb`;
     emu = await startEmulator({ users: [{ username: 'jane', firstname: 'Jane', lastname: "O'Brien", picture: 'photos/jane.jpg' }] });
     app = emu.registerApp({ name: 'Acme Notes', redirectURL: callbackURL });
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
