@@ -105,6 +105,7 @@ export class KvixiClient {
   readonly accessTokenTTL: number;
   readonly #appSecret: string;
   readonly #fetch: typeof fetch;
+  readonly #authorizationURL: string;
   /** Sngine ≤4.0.3 reads the query string only, ≥4.0.4 the form body only; remember which one answered. */
   #exchangeMethod: ExchangeMethod = 'POST';
 
@@ -119,13 +120,14 @@ export class KvixiClient {
     this.accessTokenTTL = optionalPositive(OWNER, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
     this.lang = optionalLang(OWNER, options.lang);
     this.#fetch = optionalFunction(OWNER, 'fetch', options.fetch) ?? ((input, init) => fetch(input, init));
+    const query = new URLSearchParams({ app_id: this.appId });
+    if (this.lang) query.set('lang', this.lang);
+    this.#authorizationURL = `${this.baseURL}/api/oauth?${query}`;
   }
 
   /** The page the browser is sent to: `{baseURL}/api/oauth?app_id=…`. */
   authorizationURL(): string {
-    const query = new URLSearchParams({ app_id: this.appId });
-    if (this.lang) query.set('lang', this.lang);
-    return `${this.baseURL}/api/oauth?${query}`;
+    return this.#authorizationURL;
   }
 
   /**
@@ -187,7 +189,7 @@ export class KvixiClient {
     params: URLSearchParams,
     secrets: readonly string[],
   ): Promise<Reply> {
-    const url = new URL(`${this.baseURL}/api/${endpoint}`);
+    let url = `${this.baseURL}/api/${endpoint}`;
     const signal = AbortSignal.timeout(this.timeout);
     const init: RequestInit = {
       method,
@@ -196,7 +198,7 @@ export class KvixiClient {
       headers: { accept: 'application/json', 'user-agent': 'passport-kvixi' },
     };
     if (method === 'GET') {
-      url.search = params.toString();
+      url = `${url}?${params}`;
     } else {
       init.body = params.toString();
       init.headers = { ...init.headers, 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
@@ -257,7 +259,10 @@ interface Reply {
 
 /** Reads at most MAX_BODY_BYTES: a reply larger than any Kvixi sends is cut off, not buffered. */
 async function readText(response: Response, endpoint: KvixiEndpoint): Promise<string> {
-  if (!response.body) return response.text();
+  // A declared, uncompressed length within the cap needs no counting.
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const plain = !response.headers.has('content-encoding');
+  if (!response.body || (plain && declared <= MAX_BODY_BYTES)) return response.text();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -286,7 +291,7 @@ function describeNetworkError(err: Error): string {
   return typeof code === 'string' ? `${code} (${inner.message})` : inner.message;
 }
 
-function redirectReason(location: string | null, requested: URL): string {
+function redirectReason(location: string | null, requested: string): string {
   if (!location) return 'a redirect without a Location';
   try {
     const target = new URL(location, requested);

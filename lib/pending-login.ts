@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Kvixi echoes no `state`, so the only proof that a callback belongs to this browser is a marker
@@ -15,7 +15,6 @@ export interface PendingLogin {
 /** The part of a session this module touches: express-session, cookie-session and the like. */
 export interface LoginSession {
   [key: string]: unknown;
-  save?: (callback: (err?: unknown) => void) => void;
   regenerate?: (callback: (err?: unknown) => void) => unknown;
 }
 
@@ -55,7 +54,7 @@ function writePending(session: LoginSession, key: string, pending: PendingLogin[
 /** Records a new pending login, dropping expired markers and the oldest beyond MAX_PENDING. */
 export function addPendingLogin(session: LoginSession, key: string, ttlMs: number, state: unknown, now: number): void {
   const pending = readPending(session, key).filter((entry) => isLive(entry, ttlMs, now));
-  const login: PendingLogin = { nonce: randomBytes(16).toString('base64url'), createdAt: now };
+  const login: PendingLogin = { nonce: randomUUID(), createdAt: now };
   if (state !== undefined) login.state = state;
   pending.push(login);
   writePending(session, key, pending.slice(-MAX_PENDING));
@@ -72,15 +71,6 @@ export function consumePendingLogin(session: LoginSession, key: string, ttlMs: n
   const login = live.pop();
   writePending(session, key, live);
   return login ? { status: 'found', login } : { status: 'expired' };
-}
-
-/** Persists the session now, so a concurrent replay on another request sees the marker gone. */
-export function saveSession(session: LoginSession): Promise<void> {
-  const save = session.save;
-  if (typeof save !== 'function') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    save.call(session, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
-  });
 }
 
 /**

@@ -79,22 +79,20 @@ export function normalizeGender(value: string | null | undefined): string | unde
 
 /** `profile_picture` unless it is the blank default, else `uploadsURL` + `user_picture`; http(s) only. */
 export function pictureURL(info: KvixiUserInfo, uploadsURL: string): string | undefined {
-  const absolute = httpURL(info.profile_picture);
-  if (absolute && !BLANK_AVATAR.test(new URL(absolute).pathname)) return absolute;
-  const relative = info.user_picture?.trim();
-  if (!relative) return undefined;
-  const resolved = httpURL(relative, uploadsURL);
-  return resolved && !BLANK_AVATAR.test(new URL(resolved).pathname) ? resolved : undefined;
+  return pictureAt(info.profile_picture) ?? pictureAt(info.user_picture, uploadsURL);
 }
 
-function httpURL(value: string | null | undefined, base?: string): string | undefined {
-  if (!value) return undefined;
+function pictureAt(value: string | null | undefined, base?: string): string | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
+  let url: URL;
   try {
-    const url = new URL(value.trim(), base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+    url = new URL(trimmed, base);
   } catch {
     return undefined;
   }
+  const web = url.protocol === 'http:' || url.protocol === 'https:';
+  return web && !BLANK_AVATAR.test(url.pathname) ? url.href : undefined;
 }
 
 /** Maps `get_user_info`'s `user_info` to a Passport profile. */

@@ -8,7 +8,6 @@ import {
   addPendingLogin,
   consumePendingLogin,
   keepPendingAcrossRegenerate,
-  saveSession,
   type LoginSession,
 } from './pending-login.js';
 import { mapProfile, type KvixiProfile } from './profile.js';
@@ -161,9 +160,9 @@ export class KvixiStrategy extends StrategyBase {
 
   /** Starts a login, or finishes one when the request is the provider's callback. */
   authenticate(req: Request, options?: KvixiAuthenticateOptions): void {
-    const url = requestURL(req);
-    const authKeys = url.searchParams.getAll('auth_key');
-    if (authKeys.length > 0 || (this._callbackPath !== undefined && url.pathname === this._callbackPath)) {
+    const { path, query } = requestTarget(req);
+    const authKeys = query.getAll('auth_key');
+    if (authKeys.length > 0 || (this._callbackPath !== undefined && path === this._callbackPath)) {
       this._finish(req, authKeys).catch((err: unknown) => this.error(asError(err)));
       return;
     }
@@ -183,8 +182,9 @@ export class KvixiStrategy extends StrategyBase {
       return this.fail(failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.'), 403);
     }
     addPendingLogin(session, this._sessionKey, this._pendingLoginTTL, state, Date.now());
-    debug('start: redirecting to %s', this.client.authorizationURL());
-    this.redirect(this.client.authorizationURL());
+    const target = this.client.authorizationURL();
+    debug('start: redirecting to %s', target);
+    this.redirect(target);
   }
 
   private async _finish(req: Request, authKeys: string[]): Promise<void> {
@@ -199,7 +199,9 @@ export class KvixiStrategy extends StrategyBase {
       return this.fail(failure('ERR_KVIXI_MALFORMED_AUTH_KEY', 'The login callback carried a malformed auth_key.'), 400);
     }
 
-    // Consume the pending login before the auth_key goes anywhere, so a replay or a forged link fails here.
+    // Consume the pending login before the auth_key goes anywhere, so a replay or a forged link fails
+    // here. The session store learns of it when the response ends, on every path; a replay racing
+    // this request would still carry the same single-use auth_key.
     const pending = consumePendingLogin(session, this._sessionKey, this._pendingLoginTTL, Date.now());
     if (pending.status === 'none') {
       debug('callback refused: no pending login in this session');
@@ -208,7 +210,6 @@ export class KvixiStrategy extends StrategyBase {
         403,
       );
     }
-    await saveSession(session);
     if (pending.status === 'expired') {
       debug('callback refused: the pending login expired');
       return this.fail(failure('ERR_KVIXI_PENDING_LOGIN_EXPIRED', 'This login took too long. Please start again.'), 401);
@@ -276,13 +277,11 @@ function sessionOf(req: Request): LoginSession | undefined {
 }
 
 /** The request's path and query, read by us rather than by whichever query parser the app set. */
-function requestURL(req: Request): URL {
+function requestTarget(req: Request): { path: string; query: URLSearchParams } {
   const raw = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  try {
-    return new URL(`http://localhost${raw.startsWith('/') ? raw : `/${raw}`}`);
-  } catch {
-    return new URL('http://localhost/');
-  }
+  const mark = raw.indexOf('?');
+  if (mark === -1) return { path: raw, query: new URLSearchParams() };
+  return { path: raw.slice(0, mark), query: new URLSearchParams(raw.slice(mark + 1)) };
 }
 
 function callbackPathOf(callbackURL: unknown): string | undefined {
