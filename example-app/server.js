@@ -1,0 +1,100 @@
+// Starts the example site. Without KVIXI_APP_ID it also starts a Kvixi emulator in the same process,
+// with demo users and an app whose redirect URL is this site's callback. See .env.example.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { startEmulator } from 'passport-kvixi/emulator';
+import { createApp } from './app.js';
+import { openDatabase } from './db.js';
+
+const env = process.env;
+const port = Number(env.PORT ?? 3000);
+const publicURL = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+const secure = publicURL.startsWith('https:');
+
+function fail(message) {
+  console.error(`example-app: ${message}`);
+  process.exit(1);
+}
+
+let sessionSecret = env.SESSION_SECRET;
+if (!sessionSecret) {
+  sessionSecret = randomBytes(32).toString('hex');
+  console.warn('example-app: SESSION_SECRET is not set; using a random one, so sessions end when the app restarts.');
+}
+
+let emulator;
+let kvixi;
+if (env.KVIXI_APP_ID) {
+  if (!env.KVIXI_APP_SECRET) fail('KVIXI_APP_ID is set but KVIXI_APP_SECRET is not.');
+  kvixi = { appId: env.KVIXI_APP_ID, appSecret: env.KVIXI_APP_SECRET, baseURL: env.KVIXI_BASE_URL ?? 'https://kvixi.com' };
+} else {
+  emulator = await startEmulator({
+    port: Number(env.EMULATOR_PORT ?? 4000),
+    accessTokenTTL: 60,
+    users: [
+      { username: 'jane', firstname: 'Jane', lastname: "O'Brien", email: 'jane@example.com', gender: 'female',
+        birthdate: '1990-05-17', picture: 'photos/2024/05/jane.jpg', verified: true, biography: 'Café owner' },
+      { username: 'jose', firstname: 'José', lastname: 'García', email: 'jose@example.com', gender: 'male',
+        birthdate: '1985-11-02', picture: 'photos/2024/06/jose.jpg' },
+      { username: 'alex', firstname: 'Alex', lastname: 'Kim', gender: 'other' },
+    ],
+    apps: [{ name: 'Kvixi example app', redirectURL: `${publicURL}/auth/kvixi/callback` }],
+  }).catch((err) => fail(`the embedded Kvixi emulator could not start (${err.message}); set EMULATOR_PORT to a free port`));
+  const [app] = emulator.apps;
+  kvixi = { appId: app.appId, appSecret: app.appSecret, baseURL: emulator.url };
+}
+
+let sessionStore;
+let redis;
+if (env.REDIS_URL) {
+  const [{ createClient }, { RedisStore }] = await Promise.all([import('redis'), import('connect-redis')]);
+  redis = createClient({
+    url: env.REDIS_URL,
+    // Fail a command at once while Redis is down instead of queueing it, so pages answer 503, not hang.
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
+  });
+  redis.on('error', (err) => console.warn(`example-app: Redis: ${err.message}`));
+  await redis.connect().catch((err) => fail(`cannot connect to REDIS_URL (${err.message})`));
+  sessionStore = new RedisStore({ client: redis, prefix: 'kvixi-example:' });
+}
+
+const db = openDatabase(env.DATABASE_FILE ?? new URL('./data/app.db', import.meta.url).pathname);
+const app = createApp({
+  db,
+  kvixi,
+  sessionSecret,
+  sessionStore,
+  secureCookies: secure,
+  trustProxy: trustProxySetting(env.TRUST_PROXY),
+  emulatorURL: emulator?.url,
+});
+
+const server = createServer(app);
+server.on('error', (err) => fail(`cannot listen on port ${port} (${err.message}); set PORT`));
+server.listen(port, env.HOST ?? '127.0.0.1', () => {
+  console.log(`Example site:   ${publicURL}`);
+  if (emulator) console.log(`Kvixi emulator: ${emulator.url}  (demo users: jane, jose, alex)`);
+  else console.log(`Kvixi:          ${kvixi.baseURL}`);
+});
+
+/** Express's `trust proxy`: a hop count, true/false, or addresses such as `loopback`. */
+function trustProxySetting(value) {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await emulator?.close();
+  await redis?.quit().catch(() => undefined);
+  db.close();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
