@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from 'express-session';
+import { createApp } from '../../../example-app/app.js';
+import { openDatabase } from '../../../example-app/db.js';
+import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../../../lib/emulator/index.js';
+
+export interface ExampleSite {
+  url: string;
+  server: Server;
+  db: ReturnType<typeof openDatabase>;
+}
+
+export const demoUsers: EmulatorOptions['users'] = [
+  {
+    username: 'jane',
+    firstname: 'Jane',
+    lastname: "O'Brien",
+    email: 'jane@example.com',
+    gender: 'female',
+    birthdate: '1990-05-17',
+    picture: 'photos/2024/05/jane.jpg',
+    verified: true,
+  },
+  { username: 'jose', firstname: 'José', lastname: 'García', email: 'jose@example.com', gender: 'male' },
+];
+
+/** Listens first: the port is part of the redirect URL the emulator must know. */
+export async function listen(): Promise<{ server: Server; url: string }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function startProvider(options: EmulatorOptions = {}): Promise<KvixiEmulator> {
+  return startEmulator({ users: demoUsers, accessTokenTTL: 60, ...options });
+}
+
+/** One instance of the example app on a free port, talking to `emu` as the app `appId`. */
+export async function startSite(
+  emu: KvixiEmulator,
+  options: {
+    appId?: string;
+    appSecret?: string;
+    baseURL?: string;
+    dbFile?: string;
+    sessionStore?: Store;
+    timeout?: number;
+    listening?: { server: Server; url: string };
+  } = {},
+): Promise<ExampleSite> {
+  const { server, url } = options.listening ?? (await listen());
+  let { appId, appSecret } = options;
+  if (!appId || !appSecret) {
+    ({ appId, appSecret } = emu.registerApp({ name: 'Example', redirectURL: `${url}/auth/kvixi/callback` }));
+  }
+  const db = openDatabase(options.dbFile ?? ':memory:');
+  const app = createApp({
+    db,
+    kvixi: { appId, appSecret, baseURL: options.baseURL ?? emu.url, timeout: options.timeout },
+    sessionSecret: 'test secret',
+    sessionStore: options.sessionStore,
+    emulatorURL: emu.url,
+  });
+  server.on('request', app);
+  return { url, server, db };
+}
+
+export async function stopSite(site: ExampleSite | undefined): Promise<void> {
+  if (!site) return;
+  site.server.closeAllConnections();
+  await new Promise((resolve) => site.server.close(resolve));
+  site.db.close();
+}
+
+/** A browser reduced to cookies per host (as browsers keep them, whatever the port) and manual redirects. */
+export class Browser {
+  private readonly jars = new Map<string, Map<string, string>>();
+
+  async go(
+    url: string,
+    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+    const host = new URL(url).hostname;
+    const jar = this.jars.get(host) ?? new Map<string, string>();
+    this.jars.set(host, jar);
+    const res = await fetch(url, {
+      method: init.form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      body: init.form ? new URLSearchParams(init.form) : undefined,
+    });
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const [name, ...value] = pair!.split('=');
+      if (/expires=Thu, 01 Jan 1970/i.test(cookie)) jar.delete(name!);
+      else jar.set(name!, value.join('='));
+    }
+    const location = res.headers.get('location');
+    return { status: res.status, location: location && new URL(location, url).href, text: await res.text(), headers: res.headers };
+  }
+
+  cookies(url: string): Map<string, string> {
+    return this.jars.get(new URL(url).hostname) ?? new Map();
+  }
+}
+
+/** Starts a login on the site and completes it as `userId` approving on the emulator, headlessly. */
+export async function logIn(
+  browser: Browser,
+  site: { url: string },
+  emu: KvixiEmulator,
+  appId: string,
+  userId: string,
+  start = '/auth/kvixi',
+) {
+  const started = await browser.go(`${site.url}${start}`);
+  if (started.status !== 302 || !started.location?.startsWith(emu.url)) {
+    throw new Error(`the login did not start: ${started.status} ${started.location}`);
+  }
+  const authKey = emu.issueAuthKey({ appId, userId });
+  const callbackURL = `${site.url}/auth/kvixi/callback?auth_key=${authKey}`;
+  return { callbackURL, callback: await browser.go(callbackURL) };
+}
