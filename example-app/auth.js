@@ -16,6 +16,8 @@ export function createPassport({ db, kvixi }) {
         baseURL: kvixi.baseURL,
         callbackURL: '/auth/kvixi/callback',
         lang: 'en_us',
+        // Real Sngine servers expire tokens a minute after issue, whatever the docs say.
+        accessTokenTTL: 60,
         timeout: kvixi.timeout,
       },
       async (tokens, profile) => {
