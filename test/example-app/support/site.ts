@@ -105,7 +105,10 @@ export class Browser {
   }
 }
 
-/** Starts a login on the site and completes it as `userId` approving on the emulator, headlessly. */
+/**
+ * Starts a login on the site and completes it as `userId` approving on the emulator, headlessly.
+ * The callback goes to `callbackSite`: the site the app's redirect URL names.
+ */
 export async function logIn(
   browser: Browser,
   site: { url: string },
@@ -113,12 +116,13 @@ export async function logIn(
   appId: string,
   userId: string,
   start = '/auth/kvixi',
+  callbackSite: { url: string } = site,
 ) {
   const started = await browser.go(`${site.url}${start}`);
   if (started.status !== 302 || !started.location?.startsWith(emu.url)) {
     throw new Error(`the login did not start: ${started.status} ${started.location}`);
   }
   const authKey = emu.issueAuthKey({ appId, userId });
-  const callbackURL = `${site.url}/auth/kvixi/callback?auth_key=${authKey}`;
+  const callbackURL = `${callbackSite.url}/auth/kvixi/callback?auth_key=${authKey}`;
   return { callbackURL, callback: await browser.go(callbackURL) };
 }
