@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import {
   providerError,
   sampleUserInfo,
 } from './support/provider.js';
+import { startSilentServer } from './support/silent-server.js';
 
 function client(options: Partial<ConstructorParameters<typeof KvixiClient>[0]> = {}): KvixiClient {
   return new KvixiClient({ appId: APP_ID, appSecret: APP_SECRET, baseURL: BASE_URL, ...options });
@@ -257,23 +258,15 @@ describe('unexpected replies', () => {
 });
 
 describe('network failures', () => {
-  let server: Server;
-  let silentURL: string;
-
+  let silent: Awaited<ReturnType<typeof startSilentServer>>;
   beforeAll(async () => {
-    // Accepts connections and never answers.
-    server = createServer(() => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    silentURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    silent = await startSilentServer();
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => silent.close());
 
   it('gives up after the timeout with ERR_KVIXI_TIMEOUT', async () => {
     const started = Date.now();
-    const err = await rejection(client({ baseURL: silentURL, timeout: 200 }).exchangeAuthKey(AUTH_KEY));
+    const err = await rejection(client({ baseURL: silent.url, timeout: 200 }).exchangeAuthKey(AUTH_KEY));
     expect(err).toBeInstanceOf(KvixiFetchError);
     expect(err.code).toBe('ERR_KVIXI_TIMEOUT');
     expect(err.message).toMatch(/200 ms/);

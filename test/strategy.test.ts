@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,6 +22,7 @@ import {
   mockUserInfo,
   providerError,
 } from './support/provider.js';
+import { startSilentServer } from './support/silent-server.js';
 
 type LooseOptions = Omit<KvixiStrategyOptionsBase, 'appId' | 'appSecret'>;
 
@@ -321,20 +320,14 @@ describe('provider answers', () => {
   });
 
   describe('when the provider never answers', () => {
-    let server: Server;
-    let silentURL: string;
+    let silent: Awaited<ReturnType<typeof startSilentServer>>;
     beforeAll(async () => {
-      server = createServer(() => undefined);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      silentURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      silent = await startSilentServer();
     });
-    afterAll(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
+    afterAll(() => silent.close());
 
     it('reports a timeout after the configured time', async () => {
-      const agent = agentFor(strategy({ baseURL: silentURL, timeout: 150 }));
+      const agent = agentFor(strategy({ baseURL: silent.url, timeout: 150 }));
       await start(agent);
       const res = await callback(agent);
       expect(res.status).toBe(500);
