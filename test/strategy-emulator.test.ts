@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../lib/emulator/index.js';
 import { KvixiClient, KvixiStrategy, type KvixiProfile, type KvixiStrategyOptions } from '../lib/index.js';
 import { buildApp } from './support/app.js';
+import { HttpBrowser } from './support/http-browser.js';
 
 // The strategy's integration tests again, against the emulator instead of nock: real HTTP, real
 // single-use keys, real token checks, and the pages a browser goes through.
@@ -67,55 +68,21 @@ async function startSite(
   return { emu, appURL, appId: registered.appId, appSecret: registered.appSecret, janeId: emu.users[0]!.userId };
 }
 
-/** A browser reduced to what a login needs: one cookie jar per origin and manual redirects. */
-class Browser {
-  private readonly jars = new Map<string, Map<string, string>>();
-
-  async go(url: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; text: string; url: string }> {
-    const origin = new URL(url).origin;
-    const jar = this.jars.get(origin) ?? new Map<string, string>();
-    this.jars.set(origin, jar);
-    const res = await fetch(url, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-      body: form ? new URLSearchParams(form) : undefined,
-    });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const [name, ...value] = pair!.split('=');
-      jar.set(name!, value.join('='));
-    }
-    const location = res.headers.get('location');
-    return { status: res.status, location: location && new URL(location, url).href, text: await res.text(), url };
-  }
-
-  /** Follows redirects within the origin of `url`; returns the page that answered or leaves it. */
-  async follow(url: string, form?: Record<string, string>) {
-    const origin = new URL(url).origin;
-    let page = await this.go(url, form);
-    for (let hops = 0; page.location && new URL(page.location).origin === origin && hops < 10; hops++) {
-      page = await this.go(page.location);
-    }
-    return page;
-  }
-}
-
 /**
  * Start → sign in on the emulator → consent → callback, as a person would click through. A user
  * who approved the app before skips consent: the emulator redirects at once.
  */
-async function loginThroughPages(site: Site, browser = new Browser()) {
+async function loginThroughPages(site: Site, browser = new HttpBrowser()) {
   const start = await browser.go(`${site.appURL}/auth/kvixi`);
   expect(start.location).toMatch(new RegExp(`^${site.emu.url}/api/oauth\\?app_id=${site.appId}(&|$)`));
   const oauth = new URL(start.location!);
   let page = await browser.go(oauth.href);
   if (page.status === 200 && page.text.includes('Sign in as Jane O&#39;Brien')) {
-    page = await browser.follow(`${site.emu.url}/signin`, { user_id: site.janeId, return: oauth.pathname + oauth.search });
+    page = await browser.follow(`${site.emu.url}/signin`, { form: { user_id: site.janeId, return: oauth.pathname + oauth.search } });
   }
   if (page.status === 200) {
     expect(page.text).toContain('Continue as Jane');
-    page = await browser.go(page.url, { approve: '1' });
+    page = await browser.go(page.url, { form: { approve: '1' } });
   }
   expect(page.location).toMatch(new RegExp(`^${site.appURL}/auth/kvixi/callback\\?auth_key=`));
   const callback = await browser.go(page.location!);
@@ -174,7 +141,7 @@ describe('a login through the emulator pages', () => {
   it('refuses a callback carrying a key issued to another browser', async () => {
     const site = await startSite();
     const forged = site.emu.issueAuthKey({ appId: site.appId, userId: site.janeId });
-    const victim = new Browser();
+    const victim = new HttpBrowser();
     const res = await victim.go(`${site.appURL}/auth/kvixi/callback?auth_key=${forged}`);
     expect(res.status).toBe(403);
   });
@@ -196,7 +163,7 @@ describe('every Sngine generation of the token exchange', () => {
 
 describe('provider refusals from the emulator', () => {
   async function callbackWithKey(site: Site) {
-    const browser = new Browser();
+    const browser = new HttpBrowser();
     await browser.go(`${site.appURL}/auth/kvixi`);
     const authKey = site.emu.issueAuthKey({ appId: site.appId, userId: site.janeId });
     const res = await browser.go(`${site.appURL}/auth/kvixi/callback?auth_key=${authKey}`);
@@ -222,7 +189,7 @@ describe('provider refusals from the emulator', () => {
 
   it('reports a deleted user ([] from get_user_info) as an unexpected response', async () => {
     const site = await startSite();
-    const browser = new Browser();
+    const browser = new HttpBrowser();
     await browser.go(`${site.appURL}/auth/kvixi`);
     const authKey = site.emu.issueAuthKey({ appId: site.appId, userId: site.janeId });
     site.emu.deleteUser(site.janeId);

@@ -7,7 +7,8 @@ import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvixiEmulator } from '../../lib/emulator/index.js';
-import { Browser, listen, logIn, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
+import { listen, logIn, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
+import { HttpBrowser } from '../support/http-browser.js';
 
 const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
 const redisRequired = process.env.CI === 'true' || process.env.KVIXI_REQUIRE_REDIS === '1';
@@ -104,7 +105,7 @@ describe.skipIf(skipRedisTests)('several instances sharing sessions in Redis', (
   });
 
   it('completes on instance B a login started on instance A, and both then show the profile', async () => {
-    const browser = new Browser();
+    const browser = new HttpBrowser();
     const { callback } = await logIn(browser, a, emu, appId, janeId, '/auth/kvixi', b);
     expect(callback.location).toBe(`${b.url}/profile`);
     for (const site of [a, b]) {
@@ -115,7 +116,7 @@ describe.skipIf(skipRedisTests)('several instances sharing sessions in Redis', (
   });
 
   it('shows a clear error while Redis is down and recovers when it returns', async () => {
-    const browser = new Browser();
+    const browser = new HttpBrowser();
     await logIn(browser, a, emu, appId, janeId, '/auth/kvixi', b);
     expect((await browser.go(`${a.url}/profile`)).status).toBe(200);
 

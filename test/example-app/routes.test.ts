@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { safeReturnTo } from '../../example-app/app.js';
 import type { KvixiEmulator } from '../../lib/emulator/index.js';
-import { Browser, listen, logIn, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
+import { listen, logIn, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
+import { HttpBrowser } from '../support/http-browser.js';
 
 let emu: KvixiEmulator;
 let site: ExampleSite;
 let appId: string;
 let janeId: string;
-let browser: Browser;
+let browser: HttpBrowser;
 
 beforeEach(async () => {
   emu = await startProvider();
@@ -16,7 +17,7 @@ beforeEach(async () => {
   appId = app.appId;
   site = await startSite(emu, { ...app, listening });
   janeId = emu.users.find((u) => u.username === 'jane')!.userId;
-  browser = new Browser();
+  browser = new HttpBrowser();
 });
 afterEach(async () => {
   await stopSite(site);
@@ -80,7 +81,7 @@ describe('logging in', () => {
   it('updates the account on the next login instead of creating another', async () => {
     await logIn(browser, site, emu, appId, janeId);
     const first = site.db.findUser(1);
-    await logIn(new Browser(), site, emu, appId, janeId);
+    await logIn(new HttpBrowser(), site, emu, appId, janeId);
     const again = site.db.findUser(1);
     expect(again?.kvixiId).toBe(janeId);
     expect(again?.loginCount).toBe(2);

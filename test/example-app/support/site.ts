@@ -4,6 +4,7 @@ import type { Store } from 'express-session';
 import { createApp } from '../../../example-app/app.js';
 import { openDatabase } from '../../../example-app/db.js';
 import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../../../lib/emulator/index.js';
+import type { HttpBrowser } from '../../support/http-browser.js';
 
 export interface ExampleSite {
   url: string;
@@ -73,44 +74,12 @@ export async function stopSite(site: ExampleSite | undefined): Promise<void> {
   site.db.close();
 }
 
-/** A browser reduced to cookies per host (as browsers keep them, whatever the port) and manual redirects. */
-export class Browser {
-  private readonly jars = new Map<string, Map<string, string>>();
-
-  async go(
-    url: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
-    const host = new URL(url).hostname;
-    const jar = this.jars.get(host) ?? new Map<string, string>();
-    this.jars.set(host, jar);
-    const res = await fetch(url, {
-      method: init.form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-      body: init.form ? new URLSearchParams(init.form) : undefined,
-    });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const [name, ...value] = pair!.split('=');
-      if (/expires=Thu, 01 Jan 1970/i.test(cookie)) jar.delete(name!);
-      else jar.set(name!, value.join('='));
-    }
-    const location = res.headers.get('location');
-    return { status: res.status, location: location && new URL(location, url).href, text: await res.text(), headers: res.headers };
-  }
-
-  cookies(url: string): Map<string, string> {
-    return this.jars.get(new URL(url).hostname) ?? new Map();
-  }
-}
-
 /**
  * Starts a login on the site and completes it as `userId` approving on the emulator, headlessly.
  * The callback goes to `callbackSite`: the site the app's redirect URL names.
  */
 export async function logIn(
-  browser: Browser,
+  browser: HttpBrowser,
   site: { url: string },
   emu: KvixiEmulator,
   appId: string,
