@@ -180,8 +180,7 @@ export function createApp(config) {
     res.status(404).send(notFoundPage({ viewer: viewerOf(req) }));
   });
 
-  // Express calls an error handler by its four parameters.
-  // eslint-disable-next-line no-unused-vars
+  // Express tells an error handler by its four parameters.
   app.use((err, req, res, _next) => {
     const { status, title, message } = describeError(err);
     if (status === 500) console.error(err);
