@@ -114,7 +114,7 @@ export class KvixiClient {
       throw new TypeError(`${OWNER} requires an options object with appId and appSecret`);
     }
     this.appId = requireAppId(OWNER, options.appId);
-    this.#appSecret = requireString(OWNER, 'appSecret', options.appSecret);
+    this.#appSecret = requireString(OWNER, 'appSecret', options.appSecret).trim();
     this.baseURL = optionalBaseURL(OWNER, 'baseURL', options.baseURL, DEFAULT_BASE_URL);
     this.timeout = optionalPositive(OWNER, 'timeout', options.timeout, 10_000, MAX_TIMEOUT);
     this.accessTokenTTL = optionalPositive(OWNER, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
@@ -311,11 +311,13 @@ export function parseProviderJSON(text: string): unknown {
     return JSON.parse(trimmed) as unknown;
   } catch {
     if (!trimmed.startsWith('<')) return undefined;
-    const start = trimmed.search(/[{[][^<>]*$/);
-    if (start <= 0) return undefined;
+    // The JSON follows the last tag of the warning; one linear scan, whatever the reply holds.
+    const start = trimmed.lastIndexOf('>') + 1;
+    const rest = trimmed.slice(start).trimStart();
+    if (!rest.startsWith('{') && !rest.startsWith('[')) return undefined;
     try {
-      const body = JSON.parse(trimmed.slice(start)) as unknown;
-      debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', start);
+      const body = JSON.parse(rest) as unknown;
+      debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', trimmed.length - rest.length);
       return body;
     } catch {
       return undefined;

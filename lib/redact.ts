@@ -2,13 +2,15 @@
 const SECRET_FIELD = /\b(app_secret|auth_key|access_token|password)(["']?\s*[:=]\s*["']?)[^"'&\s,;}]+/gi;
 
 const REDACTED = '[redacted]';
+/** Shorter values cannot be told from ordinary text: removing them would garble the provider's words. */
+const MIN_SECRET_LENGTH = 8;
 const EXCERPT_LENGTH = 200;
 
 /** Removes every known secret value, raw or URL-encoded, and every `name=value` pair of a secret field. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (!secret) continue;
+    if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
     out = out.split(secret).join(REDACTED);
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret) out = out.split(encoded).join(REDACTED);
@@ -23,19 +25,19 @@ export function excerpt(body: string, secrets: readonly string[]): string {
 }
 
 /**
- * Returns `err` itself when no secret shows in its text or its causes; otherwise a copy with the
- * same name and code whose message and stack are redacted. A custom `fetch` may well put the
- * request URL, query string included, in its error message.
+ * A copy of `err` and its causes keeping only name, message, stack and code, with secrets
+ * redacted. A custom `fetch` may well put the request URL or body in its error.
  */
 export function redactError(err: unknown, secrets: readonly string[], depth = 0): unknown {
   if (!(err instanceof Error) || depth > 4) return err;
+  // Always a fresh error: a foreign one may carry the request URL or body in any property.
   const cause = redactError(err.cause, secrets, depth + 1);
-  const leaks = (text: string | undefined) => text !== undefined && redact(text, secrets) !== text;
-  if (!leaks(err.message) && !leaks(err.stack) && cause === err.cause) return err;
   const copy = new Error(redact(err.message, secrets), cause === undefined ? undefined : { cause });
   copy.name = err.name;
   copy.stack = err.stack === undefined ? undefined : redact(err.stack, secrets);
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') Object.assign(copy, { code });
+  for (const key of ['code', 'errno', 'syscall'] as const) {
+    const value = (err as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'string' || typeof value === 'number') Object.assign(copy, { [key]: value });
+  }
   return copy;
 }

@@ -262,7 +262,7 @@ export class KvixiStrategy extends StrategyBase {
           if (user !== undefined) done(null, user);
         },
         (err: unknown) => done(err ?? new Error('verify rejected without a reason')),
-      );
+      ).then(undefined, (err: unknown) => debug('reporting the outcome of verify failed: %s', asError(err).message));
     }
   }
 }
@@ -299,5 +299,12 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err), { cause: err });
+  if (err instanceof Error) return err;
+  let text: string;
+  try {
+    text = String(err);
+  } catch {
+    text = 'a value that is not an Error';
+  }
+  return new Error(text, { cause: err });
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -229,6 +230,14 @@ describe('unexpected replies', () => {
     expect(err.message).toMatch(/not JSON/);
   });
 
+  it('rejects a hostile HTML reply in linear time', async () => {
+    nock(BASE_URL).post('/api/authorize').reply(200, `<b>${'{'.repeat(500_000)}<`);
+    const started = performance.now();
+    await expect(client().exchangeAuthKey(AUTH_KEY)).rejects.toBeInstanceOf(KvixiUnexpectedResponseError);
+    // Quadratic scanning took minutes on this input; linear takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('reports malformed JSON', async () => {
     nock(BASE_URL).post('/api/authorize').reply(200, '{"access_token":');
     await expect(client().exchangeAuthKey(AUTH_KEY)).rejects.toBeInstanceOf(KvixiUnexpectedResponseError);
@@ -328,6 +337,17 @@ describe('secrets', () => {
       expect(visible).not.toContain(ACCESS_TOKEN);
       expect(visible).toContain('socket hang up');
     }
+  });
+
+  it('keeps no property of a foreign fetch error, where a request body could hide', async () => {
+    const leakyFetch: typeof fetch = async (input, init) => {
+      throw Object.assign(new Error('request failed'), { code: 'EPROXY', request: { url: String(input), body: init?.body } });
+    };
+    const err = await rejection(client({ fetch: leakyFetch }).exchangeAuthKey(AUTH_KEY));
+    const shown = inspect(err, { depth: 8 });
+    expect(shown).not.toContain(APP_SECRET);
+    expect(shown).not.toContain(AUTH_KEY);
+    expect((err.cause as { code?: string }).code).toBe('EPROXY');
   });
 
   it('does not show the app secret when the client is logged or serialised', () => {

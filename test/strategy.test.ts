@@ -270,6 +270,26 @@ describe('provider answers', () => {
     expect(res.body.failure.code).toBe('ERR_KVIXI_AUTH_KEY_REJECTED');
   });
 
+  it.each(['a', 'd', 'e'])('fails cleanly for a one-letter auth_key %s the provider refuses', async (key) => {
+    mockPostExchange({ authKey: key }, providerError('Bad Request, invalid auth_key'));
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent, key);
+    expect(res.status).toBe(401);
+    expect(res.body.failure.code).toBe('ERR_KVIXI_AUTH_KEY_REJECTED');
+  });
+
+  it('reports a verify rejection with a value that cannot become a string, without crashing', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy({}, async () => {
+      throw Object.create(null);
+    }));
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toBe('a value that is not an Error');
+  });
+
   it.each([
     ['a wrong app secret', 'authorize', 'Bad Request, invalid app_secret'],
     ['a disabled developers module', 'authorize', 'The developers module has been disabled by the admin'],

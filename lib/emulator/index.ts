@@ -116,7 +116,7 @@ function checkOptions(options: EmulatorOptions): void {
   if (authorizeMethods !== undefined && (authorizeMethods.length === 0 || authorizeMethods.some((m) => m !== 'GET' && m !== 'POST'))) {
     throw new TypeError("startEmulator() requires authorizeMethods to list 'GET', 'POST' or both");
   }
-  if (language !== undefined && !(language in genderNames)) {
+  if (language !== undefined && !Object.hasOwn(genderNames, language)) {
     throw new TypeError(`startEmulator() requires language to be one of ${Object.keys(genderNames).join(', ')}`);
   }
   if (bodyLimit !== undefined && !(Number.isInteger(bodyLimit) && bodyLimit > 0)) {

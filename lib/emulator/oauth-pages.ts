@@ -16,7 +16,9 @@ function avatarPath(user: EmulatorUser): string {
 
 /** Only a path on this site, so the sign-in forms cannot be used to bounce a browser elsewhere. */
 function safeReturnPath(value: string | undefined): string {
-  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+  // Browsers drop tabs and newlines from URLs and read `\` as `/`: `/\t/evil` would become `//evil`.
+  const plain = value !== undefined && !/[\u0000-\u001f\u007f\\]/.test(value);
+  return plain && value.startsWith('/') && !value.startsWith('//') ? value : '/';
 }
 
 function signInPage(site: Site, res: ServerResponse, returnTo: string, error?: string): void {

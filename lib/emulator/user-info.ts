@@ -8,7 +8,7 @@ import { param } from './transport.js';
 
 function languageOf(site: Site, query: URLSearchParams): SiteLanguage {
   const lang = param(query, 'lang')?.trim().toLowerCase();
-  return lang !== undefined && lang in genderNames ? (lang as SiteLanguage) : site.language;
+  return lang !== undefined && Object.hasOwn(genderNames, lang) ? (lang as SiteLanguage) : site.language;
 }
 
 /** The `user_info` object, keys in the server's order, every value a string or null. */
