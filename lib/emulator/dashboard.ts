@@ -44,6 +44,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 }
 
 function isWebURL(text: string): boolean {
+  if (/[\u0000-\u001f\u007f]/.test(text)) return false;
   try {
     const url = new URL(text);
     return url.protocol === 'http:' || url.protocol === 'https:';

@@ -52,5 +52,6 @@ export function intval(text: string): number {
 
 /** Sngine's `is_empty()`: empty after trimming, with a no-break space counted as white space. */
 export function isBlank(value: string | undefined): boolean {
-  return value === undefined || value.replace(/\u00a0/g, ' ').trim() === '';
+  // PHP trim(): space, \t, \n, \r, \0 and \x0B only, unlike String.prototype.trim.
+  return value === undefined || value.replace(/\u00a0/g, ' ').replace(/^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g, '') === '';
 }

@@ -153,9 +153,14 @@ export class Store {
   registerApp(input: NewApp): EmulatorApp {
     if (!input.name?.trim()) throw new TypeError('registerApp() requires a name');
     if (!input.redirectURL?.trim()) throw new TypeError('registerApp() requires a redirectURL');
+    // A control character would be dropped by URL parsing here yet break the Location header later.
+    if (/[\u0000-\u001f\u007f]/.test(input.redirectURL)) {
+      throw new TypeError('registerApp() requires a redirectURL without control characters');
+    }
     const appId = input.appId ?? this.newAppId();
-    if (!/^\d{1,18}$/.test(appId) || /^0./.test(appId)) {
-      throw new TypeError('registerApp() requires appId to be a decimal number without leading zeros');
+    // Lookups go through PHP intval() done in doubles here, exact up to 15 digits.
+    if (!/^\d{1,15}$/.test(appId) || /^0./.test(appId)) {
+      throw new TypeError('registerApp() requires appId to be a decimal number of at most 15 digits, without leading zeros');
     }
     if (this.apps.has(appId)) throw new TypeError(`an app with appId ${appId} already exists`);
     const app: EmulatorApp = {
