@@ -95,6 +95,17 @@ function pictureAt(value: string | null | undefined, base?: string): string | un
   return web && !BLANK_AVATAR.test(url.pathname) ? url.href : undefined;
 }
 
+/** `YYYY-MM-DD` naming a day that exists: Sngine stores `1990-00-00` and the like for "not set". */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /** Maps `get_user_info`'s `user_info` to a Passport profile. */
 export function mapProfile(info: KvixiUserInfo, raw: string, site: ProfileSite): KvixiProfile {
   const username = decodeText(info.user_name);
@@ -120,6 +131,6 @@ export function mapProfile(info: KvixiUserInfo, raw: string, site: ProfileSite):
   if (email) profile.emails = [{ value: email }];
   if (picture) profile.photos = [{ value: picture }];
   if (gender) profile.gender = gender;
-  if (birthday && /^\d{4}-\d{2}-\d{2}$/.test(birthday) && !birthday.startsWith('0000')) profile.birthday = birthday;
+  if (birthday && isCalendarDate(birthday)) profile.birthday = birthday;
   return profile;
 }

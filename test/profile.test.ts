@@ -58,6 +58,17 @@ describe('profile mapping', () => {
     expect(profileOf({ user_birthdate: '0000-00-00' })).not.toHaveProperty('birthday');
     expect(profileOf({ user_birthdate: 'soon' })).not.toHaveProperty('birthday');
   });
+
+  it.each(['1990-00-00', '1990-05-00', '2020-13-45', '2021-02-29', '1990-04-31', '0000-01-01'])(
+    'drops %s, which is no day of the calendar',
+    (birthdate) => {
+      expect(profileOf({ user_birthdate: birthdate })).not.toHaveProperty('birthday');
+    },
+  );
+
+  it.each(['2020-02-29', '1900-12-31', '0001-01-01'])('keeps %s, a real day', (birthdate) => {
+    expect(profileOf({ user_birthdate: birthdate }).birthday).toBe(birthdate);
+  });
 });
 
 describe('entity decoding', () => {
