@@ -3,6 +3,7 @@ import {
   KvixiAPIError,
   KvixiFetchError,
   KvixiUnexpectedResponseError,
+  KvixiUserNotFoundError,
   type KvixiEndpoint,
 } from './errors.js';
 import {
@@ -13,7 +14,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
-import { excerpt, redact, redactError } from './redact.js';
+import { excerpt, printable, redact, redactError } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
 
@@ -75,6 +76,8 @@ export interface KvixiUserInfoReply {
 }
 
 type ExchangeMethod = 'POST' | 'GET';
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const OWNER = 'KvixiClient';
 const DEFAULT_BASE_URL = 'https://kvixi.com';
@@ -173,12 +176,16 @@ export class KvixiClient {
     if (this.lang) params.set('lang', this.lang);
     const secrets = [this.#appSecret, accessToken];
     const reply = await this.#request('get_user_info', 'GET', params, secrets);
+    // Sngine answers `[]` when the token's user was deleted since the approval.
+    if (Array.isArray(reply.body) && reply.body.length === 0) throw new KvixiUserNotFoundError();
     const userInfo = toUserInfo(fieldOf(reply.body, 'user_info'));
     if (!userInfo) {
-      const reason = Array.isArray(reply.body)
-        ? 'the reply is an empty list (the user was probably deleted)'
-        : 'the reply has no usable user_info';
-      throw new KvixiUnexpectedResponseError('get_user_info', 200, reason, excerpt(reply.text, secrets));
+      throw new KvixiUnexpectedResponseError(
+        'get_user_info',
+        200,
+        'the reply has no usable user_info',
+        excerpt(reply.text, secrets),
+      );
     }
     return { userInfo, raw: reply.text };
   }
@@ -230,7 +237,7 @@ export class KvixiClient {
       if (typeof message !== 'string') {
         throw new KvixiUnexpectedResponseError(endpoint, status, 'an error without a message', excerpt(text, secrets));
       }
-      debug('%s answered error: %s', endpoint, redact(message, secrets));
+      debug('%s answered error: %s', endpoint, printable(redact(message, secrets)));
       throw new KvixiAPIError(endpoint, redact(message, secrets));
     }
     return { body, text };
@@ -337,6 +344,8 @@ function toUserInfo(value: unknown): KvixiUserInfo | undefined {
   const info: Record<string, string | null> = {};
   for (const key of USER_INFO_FIELDS) info[key] = null;
   for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    // JSON.parse makes `__proto__` an own key; copying it would change the object's prototype.
+    if (UNSAFE_KEYS.has(key)) continue;
     if (typeof field === 'string') info[key] = field;
     else if (typeof field === 'number' || typeof field === 'boolean') info[key] = String(field);
     else info[key] = null;

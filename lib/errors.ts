@@ -6,14 +6,18 @@
  * - `ERR_KVIXI_TIMEOUT`: the provider did not answer within `timeout`.
  * - `ERR_KVIXI_UNEXPECTED_RESPONSE`: the provider answered something Kvixi never sends on success
  *   (HTML, malformed JSON, `[]`, a missing field, a status other than 200).
- * - `ERR_KVIXI_SESSION_REQUIRED`: the app has no session middleware before Passport.
+ * - `ERR_KVIXI_USER_NOT_FOUND`: the Kvixi account no longer exists (`get_user_info` answered `[]`).
+ * - `ERR_KVIXI_SESSION_REQUIRED`: the default store needs session middleware before Passport.
+ * - `ERR_KVIXI_VERIFY_NO_RESULT`: an async verify resolved `undefined` without calling `done`.
  */
 export type KvixiErrorCode =
   | 'ERR_KVIXI_API'
   | 'ERR_KVIXI_FETCH'
   | 'ERR_KVIXI_TIMEOUT'
   | 'ERR_KVIXI_UNEXPECTED_RESPONSE'
-  | 'ERR_KVIXI_SESSION_REQUIRED';
+  | 'ERR_KVIXI_USER_NOT_FOUND'
+  | 'ERR_KVIXI_SESSION_REQUIRED'
+  | 'ERR_KVIXI_VERIFY_NO_RESULT';
 
 /** The provider endpoint a request went to. */
 export type KvixiEndpoint = 'authorize' | 'get_user_info';
@@ -105,6 +109,23 @@ export class KvixiUnexpectedResponseError extends KvixiError {
 }
 
 /**
+ * `get_user_info` answered `[]`: the account was deleted after it approved the app. Retrying
+ * cannot help; the strategy turns it into a login failure with the same code.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof KvixiUserNotFoundError) await users.markKvixiAccountGone(kvixiId);
+ * ```
+ */
+export class KvixiUserNotFoundError extends KvixiError {
+  readonly endpoint: KvixiEndpoint = 'get_user_info';
+
+  constructor() {
+    super('ERR_KVIXI_USER_NOT_FOUND', 'This Kvixi account no longer exists (get_user_info answered an empty list)');
+  }
+}
+
+/**
  * The strategy needs a session (express-session, cookie-session, …) to bind a callback to the
  * browser that started the login.
  *
@@ -118,7 +139,8 @@ export class KvixiSessionRequiredError extends KvixiError {
   constructor() {
     super(
       'ERR_KVIXI_SESSION_REQUIRED',
-      'KvixiStrategy needs req.session: add session middleware (e.g. express-session) before passport',
+      'KvixiStrategy needs req.session: add session middleware (e.g. express-session) before passport, ' +
+        'or pass store: new KvixiCookieStore({ secret }) for apps without sessions',
     );
   }
 }

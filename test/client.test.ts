@@ -9,6 +9,7 @@ import {
   KvixiError,
   KvixiFetchError,
   KvixiUnexpectedResponseError,
+  KvixiUserNotFoundError,
 } from '../lib/index.js';
 import {
   ACCESS_TOKEN,
@@ -207,11 +208,22 @@ describe('user info', () => {
     expect(info.user_email).toBeNull();
   });
 
-  it('reports [] (a deleted user) as an unexpected response', async () => {
+  it('reports [] (the account was deleted) with its own code and class', async () => {
     mockUserInfo('[]');
     const err = await rejection(client().getUserInfo(ACCESS_TOKEN));
-    expect(err).toBeInstanceOf(KvixiUnexpectedResponseError);
-    expect(err.message).toMatch(/deleted/);
+    expect(err).toBeInstanceOf(KvixiUserNotFoundError);
+    expect(err.code).toBe('ERR_KVIXI_USER_NOT_FOUND');
+    expect(err.message).toMatch(/^This Kvixi account no longer exists/);
+  });
+
+  it('keeps the prototype of user_info when the reply holds __proto__, constructor or prototype keys', async () => {
+    mockUserInfo('{"user_info":{"user_id":"5","__proto__":null,"constructor":"x","prototype":{"polluted":true}}}');
+    const info = await client().getUserInfo(ACCESS_TOKEN);
+    expect(Object.getPrototypeOf(info)).toBe(Object.prototype);
+    expect(Object.hasOwn(info, '__proto__')).toBe(false);
+    expect(Object.hasOwn(info, 'constructor')).toBe(false);
+    expect(Object.hasOwn(info, 'prototype')).toBe(false);
+    expect(info.user_id).toBe('5');
   });
 
   it('reports a user_info without user_id as an unexpected response', async () => {
@@ -348,6 +360,43 @@ describe('secrets', () => {
     expect(shown).not.toContain(APP_SECRET);
     expect(shown).not.toContain(AUTH_KEY);
     expect((err.cause as { code?: string }).code).toBe('EPROXY');
+  });
+
+  describe('when a custom fetch rejects with something odd', () => {
+    const secretBody = `app_id=${APP_ID}&app_secret=${APP_SECRET}&auth_key=${AUTH_KEY}`;
+    const secretURL = `${BASE_URL}/api/authorize?${secretBody}`;
+    function deepChain(levels: number): Error {
+      let err = new Error(`innermost ${secretURL}`, { cause: { url: secretURL, body: secretBody } });
+      for (let i = 0; i < levels; i++) err = new Error(`level ${i}`, { cause: err });
+      return err;
+    }
+    it.each([
+      ['a string', () => secretURL],
+      ['a plain object', () => ({ url: secretURL, body: secretBody })],
+      ['an Error whose cause is a plain object', () => new Error('failed', { cause: { url: secretURL, body: secretBody } })],
+      ['an Error whose cause is a string', () => new Error('failed', { cause: secretBody })],
+      ['a cause chain deeper than the redaction limit', () => deepChain(12)],
+    ])('keeps no secret from %s in any view of the error', async (_case, rejectWith) => {
+      const oddFetch: typeof fetch = async () => {
+        throw rejectWith();
+      };
+      const err = await rejection(client({ fetch: oddFetch }).exchangeAuthKey(AUTH_KEY));
+      expect(err).toBeInstanceOf(KvixiFetchError);
+      const views = [
+        inspect(err, { depth: Infinity, showHidden: true }),
+        JSON.stringify(err),
+        String(err),
+        err.stack ?? '',
+        everythingVisible(err),
+      ].join('\n');
+      expect(views).not.toContain(APP_SECRET);
+      expect(views).not.toContain(AUTH_KEY);
+      expect(views).not.toContain(encodeURIComponent(AUTH_KEY));
+      // Each cause in the chain is an Error made here, never the value the fetch threw.
+      for (let cause = err.cause; cause !== undefined; cause = (cause as Error).cause) {
+        expect(cause).toBeInstanceOf(Error);
+      }
+    });
   });
 
   it('does not show the app secret when the client is logged or serialised', () => {
