@@ -14,6 +14,14 @@ export type {
   KvixiVerifyWithoutProfile,
 } from './strategy.js';
 export { KvixiClient } from './client.js';
+export { KvixiSessionStore } from './pending-login.js';
+export type {
+  KvixiConsumeResult,
+  KvixiPendingLogin,
+  KvixiPendingLoginContext,
+  KvixiPendingLoginStore,
+  KvixiRequest,
+} from './pending-login.js';
 export type { KvixiClientOptions, KvixiTokens, KvixiUserInfo, KvixiUserInfoReply } from './client.js';
 export type { KvixiProfile } from './profile.js';
 export {
@@ -22,5 +30,6 @@ export {
   KvixiFetchError,
   KvixiSessionRequiredError,
   KvixiUnexpectedResponseError,
+  KvixiUserNotFoundError,
 } from './errors.js';
 export type { KvixiEndpoint, KvixiErrorCode } from './errors.js';

@@ -1,91 +1,200 @@
 import { randomUUID } from 'node:crypto';
+import { KvixiSessionRequiredError } from './errors.js';
+import { sessionAccess } from './session.js';
 
 /**
  * Kvixi echoes no `state`, so the only proof that a callback belongs to this browser is a marker
- * the start request left in its session. Each marker is single-use and short-lived.
+ * the start request left with it. Each marker is single-use and short-lived.
  */
-export interface PendingLogin {
+export interface KvixiPendingLogin {
+  /** Random and unique: names this login in the record of consumed ones. */
   nonce: string;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch, by the strategy's clock. */
   createdAt: number;
-  /** The app's own `state` from `passport.authenticate('kvixi', { state })`. */
+  /** The app's own `state` from `passport.authenticate('kvixi', { state })`, as a JSON round trip gives it. */
   state?: unknown;
 }
 
-/** The part of a session this module touches: express-session, cookie-session and the like. */
-export interface LoginSession {
-  [key: string]: unknown;
-  regenerate?: (callback: (err?: unknown) => void) => unknown;
+/** What a store is told on every call. */
+export interface KvixiPendingLoginContext {
+  /** A key unique to the strategy instance's name, e.g. `passport-kvixi:kvixi`. */
+  key: string;
+  /** How long a pending login stays usable, in milliseconds. */
+  ttlMs: number;
+  /** The strategy's clock, in milliseconds since the epoch. */
+  now: number;
+}
+
+export type KvixiConsumeResult =
+  | { status: 'found'; login: KvixiPendingLogin }
+  | { status: 'none' }
+  | { status: 'expired' };
+
+/**
+ * The request as a store sees it: Node's request plus whatever the host added (`session`, `res`).
+ * Express, Fastify, Koa and test harnesses all give at least this.
+ */
+export interface KvixiRequest {
+  headers: Record<string, string | string[] | undefined>;
+  url?: string | undefined;
+}
+
+/**
+ * Where pending logins are kept between the start and the callback. Every method may reject:
+ * the strategy reports a rejection as an error, never as a success.
+ *
+ * @example
+ * ```ts
+ * const kvixi = new KvixiStrategy({ appId, appSecret, store: new KvixiSessionStore() }, verify);
+ * ```
+ */
+export interface KvixiPendingLoginStore {
+  /** Records a login this request starts. */
+  add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void>;
+  /**
+   * Removes and returns the newest live pending login, removing expired ones too, and persists the
+   * removal before it resolves, so a second request cannot use the same login.
+   */
+  consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult>;
+  /** Forgets every pending login of this browser: called after a successful login. */
+  clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void>;
 }
 
 /** Enough for a few tabs started one after another; the oldest marker is dropped first. */
-const MAX_PENDING = 5;
-
-export type ConsumeResult =
-  | { status: 'found'; login: PendingLogin }
-  | { status: 'none' }
-  | { status: 'expired' };
+export const MAX_PENDING = 5;
 
 /** Instances behind a load balancer disagree a little about the time. */
 const CLOCK_SKEW_MS = 60_000;
 
-function isLive(entry: PendingLogin, ttlMs: number, now: number): boolean {
+export function newPendingLogin(now: number, state: unknown): KvixiPendingLogin {
+  const login: KvixiPendingLogin = { nonce: randomUUID(), createdAt: now };
+  if (state !== undefined) login.state = state;
+  return login;
+}
+
+export function isLive(entry: KvixiPendingLogin, ttlMs: number, now: number): boolean {
   const age = now - entry.createdAt;
   return age < ttlMs && age > -CLOCK_SKEW_MS;
 }
 
-function readPending(session: LoginSession, key: string): PendingLogin[] {
-  const stored = session[key];
+/** Only well-formed entries: whatever a store returns may have been tampered with or be from an older version. */
+export function pendingLoginsIn(stored: unknown): KvixiPendingLogin[] {
   if (!Array.isArray(stored)) return [];
   return stored.filter(
-    (entry): entry is PendingLogin =>
+    (entry): entry is KvixiPendingLogin =>
       entry !== null &&
       typeof entry === 'object' &&
-      typeof (entry as PendingLogin).nonce === 'string' &&
-      typeof (entry as PendingLogin).createdAt === 'number',
+      typeof (entry as KvixiPendingLogin).nonce === 'string' &&
+      typeof (entry as KvixiPendingLogin).createdAt === 'number' &&
+      Number.isFinite((entry as KvixiPendingLogin).createdAt),
   );
 }
 
-function writePending(session: LoginSession, key: string, pending: PendingLogin[]): void {
-  if (pending.length === 0) delete session[key];
-  else session[key] = pending;
+/** The list with `login` added, expired markers dropped, and at most MAX_PENDING kept (newest last). */
+export function withPendingLogin(
+  pending: readonly KvixiPendingLogin[],
+  login: KvixiPendingLogin,
+  context: KvixiPendingLoginContext,
+): KvixiPendingLogin[] {
+  return [...pending.filter((entry) => isLive(entry, context.ttlMs, context.now)), login].slice(-MAX_PENDING);
 }
 
-/** Records a new pending login, dropping expired markers and the oldest beyond MAX_PENDING. */
-export function addPendingLogin(session: LoginSession, key: string, ttlMs: number, state: unknown, now: number): void {
-  const pending = readPending(session, key).filter((entry) => isLive(entry, ttlMs, now));
-  const login: PendingLogin = { nonce: randomUUID(), createdAt: now };
-  if (state !== undefined) login.state = state;
-  pending.push(login);
-  writePending(session, key, pending.slice(-MAX_PENDING));
-}
-
-/**
- * Removes and returns the newest live pending login. Expired markers are removed too, so a stale
- * one can never be revived.
- */
-export function consumePendingLogin(session: LoginSession, key: string, ttlMs: number, now: number): ConsumeResult {
-  const pending = readPending(session, key);
-  if (pending.length === 0) return { status: 'none' };
-  const live = pending.filter((entry) => isLive(entry, ttlMs, now));
+/** Takes the newest live login out of the list; the rest keeps only live ones, so a stale one is never revived. */
+export function takeNewestLive(
+  pending: readonly KvixiPendingLogin[],
+  context: KvixiPendingLoginContext,
+): { result: KvixiConsumeResult; rest: KvixiPendingLogin[] } {
+  const live = pending.filter((entry) => isLive(entry, context.ttlMs, context.now));
   const login = live.pop();
-  writePending(session, key, live);
-  return login ? { status: 'found', login } : { status: 'expired' };
+  if (login) return { result: { status: 'found', login }, rest: live };
+  return { result: pending.length === 0 ? { status: 'none' } : { status: 'expired' }, rest: [] };
 }
 
 /**
- * Passport 0.7 regenerates the session at login, which would drop the pending logins of other
- * tabs. Hands them to the new session, for this request only.
+ * Nonces already used, kept until they would have expired anyway: a copy of an older session or
+ * cookie, or a request racing this one, cannot use them again in this process.
  */
-export function keepPendingAcrossRegenerate(req: object, session: LoginSession, key: string): void {
-  const remaining = session[key];
-  const regenerate = session.regenerate;
-  if (remaining === undefined || typeof regenerate !== 'function') return;
-  session.regenerate = function regenerateKeepingPendingLogins(this: LoginSession, callback) {
-    return regenerate.call(this, (err) => {
-      const fresh = (req as { session?: LoginSession }).session;
-      if (!err && fresh && typeof fresh === 'object' && fresh[key] === undefined) fresh[key] = remaining;
-      callback(err);
-    });
-  };
+export class ConsumedNonces {
+  readonly #until = new Map<string, number>();
+  readonly #limit: number;
+
+  constructor(limit = 100_000) {
+    this.#limit = limit;
+  }
+
+  /** True when the nonce was unused and is now recorded; false when it was used before. */
+  claim(nonce: string, expiresAt: number, now: number): boolean {
+    this.#prune(now);
+    if (this.#until.has(nonce)) return false;
+    // Bounded: past the limit the oldest records go first (they are the closest to expiring).
+    if (this.#until.size >= this.#limit) {
+      const oldest = this.#until.keys().next();
+      if (!oldest.done) this.#until.delete(oldest.value);
+    }
+    this.#until.set(nonce, expiresAt);
+    return true;
+  }
+
+  has(nonce: string, now: number): boolean {
+    const until = this.#until.get(nonce);
+    return until !== undefined && until > now;
+  }
+
+  #prune(now: number): void {
+    // Insertion order is nearly expiry order (one TTL per strategy): stop at the first live record.
+    for (const [nonce, until] of this.#until) {
+      if (until > now) break;
+      this.#until.delete(nonce);
+    }
+  }
+}
+
+/**
+ * The default store: pending logins in the request's session, under the strategy's key. Works with
+ * every session library the strategy knows (see `sessionAccess`); consumption is saved before the
+ * auth_key goes to the provider where the library can save on demand.
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret, resave: false, saveUninitialized: false }));
+ * passport.use(new KvixiStrategy({ appId, appSecret, store: new KvixiSessionStore() }, verify));
+ * ```
+ */
+export class KvixiSessionStore implements KvixiPendingLoginStore {
+  readonly #consumed = new ConsumedNonces();
+
+  async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
+    const session = requireSession(req);
+    session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), login, context));
+  }
+
+  async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {
+    const session = requireSession(req);
+    const { result, rest } = takeNewestLive(pendingLoginsIn(session.get(context.key)), context);
+    if (result.status === 'none') return result;
+    if (rest.length === 0) session.remove(context.key);
+    else session.set(context.key, rest);
+    if (result.status === 'found') {
+      // A request racing this one, or an older copy of a cookie-kept session, may hold the same login.
+      const fresh = this.#consumed.claim(result.login.nonce, result.login.createdAt + context.ttlMs, context.now);
+      await session.save();
+      if (!fresh) return { status: 'none' };
+    }
+    return result;
+  }
+
+  async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
+    const session = sessionAccess(req);
+    if (!session) return;
+    for (const entry of pendingLoginsIn(session.get(context.key))) {
+      this.#consumed.claim(entry.nonce, entry.createdAt + context.ttlMs, context.now);
+    }
+    session.remove(context.key);
+  }
+}
+
+function requireSession(req: KvixiRequest) {
+  const session = sessionAccess(req);
+  if (!session) throw new KvixiSessionRequiredError();
+  return session;
 }

@@ -1,38 +1,50 @@
 import { debuglog } from 'node:util';
 import type { Request } from 'express';
 import { Strategy as PassportStrategy } from 'passport-strategy';
-import { KvixiAPIError, KvixiSessionRequiredError } from './errors.js';
+import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
 import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
-import { optionalBaseURL, optionalPositive, requireAppId, requireString } from './options.js';
+import { optionalBaseURL, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
 import {
-  addPendingLogin,
-  consumePendingLogin,
-  keepPendingAcrossRegenerate,
-  type LoginSession,
+  KvixiSessionStore,
+  newPendingLogin,
+  type KvixiPendingLoginContext,
+  type KvixiPendingLoginStore,
 } from './pending-login.js';
 import { mapProfile, type KvixiProfile } from './profile.js';
+import { printable } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
 
-/** Why a login failed cleanly (Passport's `fail`): the browser's fault or a stale link, not a fault of the app. */
+/** Why a login failed cleanly (Passport's `fail`): the browser's fault, a stale link or the user's account, not a fault of the app. */
 export type KvixiFailureCode =
   | 'ERR_KVIXI_CROSS_SITE_START'
   | 'ERR_KVIXI_MISSING_AUTH_KEY'
   | 'ERR_KVIXI_MALFORMED_AUTH_KEY'
   | 'ERR_KVIXI_NO_PENDING_LOGIN'
+  | 'ERR_KVIXI_ALREADY_SIGNED_IN'
   | 'ERR_KVIXI_PENDING_LOGIN_EXPIRED'
-  | 'ERR_KVIXI_AUTH_KEY_REJECTED';
+  | 'ERR_KVIXI_AUTH_KEY_REJECTED'
+  | 'ERR_KVIXI_USER_NOT_FOUND';
 
 /** The challenge handed to Passport's `fail`: `failureMessage` shows `message`; switch on `code`. */
 export interface KvixiLoginFailure {
   message: string;
   code: KvixiFailureCode;
+  /**
+   * With `ERR_KVIXI_CROSS_SITE_START`: the same start URL (path and query on this site). A link to
+   * it on a page of the app's own starts the login with one click.
+   */
+  continueURL?: string;
 }
 
 /** Passport's `done`: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
 export type KvixiVerifyCallback = (err: unknown, user?: unknown, info?: object) => void;
 
-/** Resolve to the user, or `false` to refuse; resolve to `undefined` only if you call `done` yourself. */
+/**
+ * What verify may return: nothing when it calls `done`, or a promise of the user (or `false` to
+ * refuse). A promise that resolves `undefined` without `done` having been called is an error
+ * (`ERR_KVIXI_VERIFY_NO_RESULT`): an async verify must `return` the user.
+ */
 export type KvixiVerifyResult = void | Promise<unknown>;
 
 export type KvixiVerify = (tokens: KvixiTokens, profile: KvixiProfile, done: KvixiVerifyCallback) => KvixiVerifyResult;
@@ -59,7 +71,11 @@ export type KvixiVerifyWithRequestWithoutProfile = (
 export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   /** Strategy name for `passport.authenticate(name)`, default `'kvixi'`. */
   name?: string;
-  /** Path or URL of the callback route: a request there without `auth_key` fails instead of starting a new login. */
+  /**
+   * Path or URL of the callback route: a request there without `auth_key` fails instead of
+   * starting a new login. Matched as Express matches routes: case-insensitive, an optional
+   * trailing slash, percent-decoded.
+   */
   callbackURL?: string;
   /** Where relative `user_picture` paths live, default `{baseURL}/content/uploads/`. */
   uploadsURL?: string;
@@ -69,6 +85,10 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   allowCrossSiteStart?: boolean;
   /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
   skipUserProfile?: boolean;
+  /** Where pending logins are kept between start and callback, default the session (`KvixiSessionStore`). */
+  store?: KvixiPendingLoginStore;
+  /** The clock every expiry check reads, in milliseconds since the epoch; default `Date.now`. */
+  now?: () => number;
 }
 
 /** Options for `verify(tokens, profile, done)`. */
@@ -84,7 +104,12 @@ export interface KvixiStrategyOptionsWithRequest extends KvixiStrategyOptionsBas
 
 /** Options for `passport.authenticate('kvixi', options)`. */
 export interface KvixiAuthenticateOptions {
-  /** App state kept with the pending login and handed back as `req.authInfo.state` (e.g. `{ returnTo }`). */
+  /**
+   * App state kept with the pending login and handed back as `req.authInfo.state` (e.g.
+   * `{ returnTo }`): JSON only, at most 2 KiB as JSON. It comes back as a JSON round trip gives it.
+   * Two logins started in two tabs of one browser cannot be told apart at the callback (Kvixi
+   * echoes nothing), so the newest one's state is used: check per-tab intent again.
+   */
   state?: unknown;
   [option: string]: unknown;
 }
@@ -102,8 +127,18 @@ const StrategyBase: new () => PassportActions = PassportStrategy as new () => Pa
 
 const OWNER = 'KvixiStrategy';
 const MAX_AUTH_KEY_LENGTH = 256;
+const MAX_STATE_BYTES = 2048;
 
 type AnyVerify = (...args: never[]) => KvixiVerifyResult;
+
+/** A request as the strategy reads it, whatever host made it (Express, Fastify, Koa, a test harness). */
+type HostRequest = Request & {
+  originalUrl?: string;
+  query?: unknown;
+  isAuthenticated?: () => boolean;
+  next?: (err?: unknown) => void;
+  res?: { headersSent?: boolean; statusCode?: number; end?: (body?: string) => void; setHeader?: (n: string, v: string) => void };
+};
 
 /**
  * "Log in with Kvixi" for Passport. Works with any Sngine site and every Sngine generation.
@@ -111,7 +146,7 @@ type AnyVerify = (...args: never[]) => KvixiVerifyResult;
  * @example
  * ```ts
  * passport.use(new KvixiStrategy(
- *   { appId: process.env.KVIXI_APP_ID!, appSecret: process.env.KVIXI_APP_SECRET!, callbackURL: '/auth/kvixi/callback' },
+ *   { appId: process.env.KVIXI_APP_ID, appSecret: process.env.KVIXI_APP_SECRET, callbackURL: '/auth/kvixi/callback' },
  *   async (tokens, profile) => users.upsertByKvixiId(profile.id, profile),
  * ));
  * app.get('/auth/kvixi', passport.authenticate('kvixi'));
@@ -129,7 +164,9 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _callbackPath: string | undefined;
   private readonly _uploadsURL: string;
   private readonly _pendingLoginTTL: number;
-  private readonly _sessionKey: string;
+  private readonly _storeKey: string;
+  private readonly _store: KvixiPendingLoginStore;
+  private readonly _now: () => number;
 
   constructor(
     options: KvixiStrategyOptionsWithRequest & { skipUserProfile: true },
@@ -155,18 +192,20 @@ export class KvixiStrategy extends StrategyBase {
     this._callbackPath = callbackPathOf(options.callbackURL);
     this._uploadsURL = `${optionalBaseURL(OWNER, 'uploadsURL', options.uploadsURL, `${this.client.baseURL}/content/uploads`)}/`;
     this._pendingLoginTTL = optionalPositive(OWNER, 'pendingLoginTTL', options.pendingLoginTTL, 600, 86_400) * 1000;
-    this._sessionKey = `passport-kvixi:${this.name}`;
+    this._storeKey = `passport-kvixi:${this.name}`;
+    this._store = storeOf(options.store);
+    this._now = optionalFunction(OWNER, 'now', options.now) ?? (() => Date.now());
   }
 
   /** Starts a login, or finishes one when the request is the provider's callback. */
   authenticate(req: Request, options?: KvixiAuthenticateOptions): void {
-    const { path, query } = requestTarget(req);
-    const authKeys = query.getAll('auth_key');
-    if (authKeys.length > 0 || (this._callbackPath !== undefined && path === this._callbackPath)) {
-      this._finish(req, authKeys).catch((err: unknown) => this.error(asError(err)));
-      return;
-    }
-    this._start(req, options?.state);
+    const host = req as HostRequest;
+    const { path, authKeys } = requestTarget(host);
+    const phase =
+      authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath)
+        ? this._finish(host, authKeys)
+        : this._start(host, options?.state);
+    phase.catch((err: unknown) => this._reportError(host, asError(err)));
   }
 
   /** Maps `get_user_info` to the profile verify receives. Override to add fields. */
@@ -174,121 +213,268 @@ export class KvixiStrategy extends StrategyBase {
     return mapProfile(userInfo, raw, { baseURL: this.client.baseURL, uploadsURL: this._uploadsURL });
   }
 
-  private _start(req: Request, state: unknown): void {
-    const session = sessionOf(req);
-    if (!session) return this.error(new KvixiSessionRequiredError());
-    if (!this._allowCrossSiteStart && req.headers['sec-fetch-site'] === 'cross-site') {
-      debug('start refused: Sec-Fetch-Site is cross-site');
-      return this.fail(failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.'), 403);
-    }
-    addPendingLogin(session, this._sessionKey, this._pendingLoginTTL, state, Date.now());
-    const target = this.client.authorizationURL();
-    debug('start: redirecting to %s', target);
-    this.redirect(target);
+  private _context(): KvixiPendingLoginContext {
+    return { key: this._storeKey, ttlMs: this._pendingLoginTTL, now: this._now() };
   }
 
-  private async _finish(req: Request, authKeys: string[]): Promise<void> {
-    const session = sessionOf(req);
-    if (!session) return this.error(new KvixiSessionRequiredError());
+  private async _start(req: HostRequest, state: unknown): Promise<void> {
+    if (!this._allowCrossSiteStart && req.headers['sec-fetch-site'] === 'cross-site') {
+      debug('start refused: Sec-Fetch-Site is cross-site');
+      const refusal = failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.');
+      const continueURL = sameSiteURL(req);
+      if (continueURL !== undefined) refusal.continueURL = continueURL;
+      return this._handOver(req, () => this.fail(refusal, 403));
+    }
+    const context = this._context();
+    await this._store.add(req, newPendingLogin(context.now, storableState(state)), context);
+    const target = this.client.authorizationURL();
+    debug('start: redirecting to %s', target);
+    this._handOver(req, () => this.redirect(target));
+  }
 
+  private async _finish(req: HostRequest, authKeys: string[]): Promise<void> {
     const authKey = authKeys[0];
     if (authKey === undefined) {
-      return this.fail(failure('ERR_KVIXI_MISSING_AUTH_KEY', 'The login callback arrived without an auth_key.'), 400);
+      return this._fail(req, 'ERR_KVIXI_MISSING_AUTH_KEY', 'The login callback arrived without an auth_key.', 400);
     }
     if (authKeys.length > 1 || authKey.trim() === '' || authKey.length > MAX_AUTH_KEY_LENGTH) {
-      return this.fail(failure('ERR_KVIXI_MALFORMED_AUTH_KEY', 'The login callback carried a malformed auth_key.'), 400);
+      return this._fail(req, 'ERR_KVIXI_MALFORMED_AUTH_KEY', 'The login callback carried a malformed auth_key.', 400);
     }
 
-    // Consume the pending login before the auth_key goes anywhere, so a replay or a forged link fails
-    // here. The session store learns of it when the response ends, on every path; a replay racing
-    // this request would still carry the same single-use auth_key.
-    const pending = consumePendingLogin(session, this._sessionKey, this._pendingLoginTTL, Date.now());
+    // Consume the pending login, and persist that, before the auth_key goes anywhere: a replay, a
+    // forged link or a request racing this one then fails here.
+    const context = this._context();
+    const pending = await this._store.consume(req, context);
     if (pending.status === 'none') {
-      debug('callback refused: no pending login in this session');
-      return this.fail(
-        failure('ERR_KVIXI_NO_PENDING_LOGIN', 'This login link was already used or was not started in this browser.'),
+      if (isAuthenticated(req)) {
+        debug('callback refused: no pending login, and the request is already signed in');
+        return this._fail(req, 'ERR_KVIXI_ALREADY_SIGNED_IN', 'You are already signed in.', 409);
+      }
+      debug('callback refused: no pending login for this browser');
+      return this._fail(
+        req,
+        'ERR_KVIXI_NO_PENDING_LOGIN',
+        'This login link was already used or was not started in this browser.',
         403,
       );
     }
     if (pending.status === 'expired') {
       debug('callback refused: the pending login expired');
-      return this.fail(failure('ERR_KVIXI_PENDING_LOGIN_EXPIRED', 'This login took too long. Please start again.'), 401);
+      return this._fail(req, 'ERR_KVIXI_PENDING_LOGIN_EXPIRED', 'This login took too long. Please start again.', 401);
     }
 
     let tokens: KvixiTokens;
+    let profile: KvixiProfile | undefined;
     try {
       tokens = await this.client.exchangeAuthKey(authKey);
+      if (!this._skipUserProfile) {
+        const reply = await this.client.getUserInfoReply(tokens.accessToken);
+        profile = this.userProfile(reply.userInfo, reply.raw);
+        debug('callback: signed in Kvixi user %s', printable(profile.id));
+      }
     } catch (err) {
-      if (err instanceof KvixiAPIError && /invalid auth_key/i.test(err.providerMessage)) {
-        return this.fail(
-          failure('ERR_KVIXI_AUTH_KEY_REJECTED', 'Kvixi did not accept this login link: it was already used or is stale.'),
+      if (err instanceof KvixiAPIError && err.endpoint === 'authorize' && /invalid auth_key/i.test(err.providerMessage)) {
+        return this._fail(
+          req,
+          'ERR_KVIXI_AUTH_KEY_REJECTED',
+          'Kvixi did not accept this login link: it was already used or is stale.',
           401,
         );
       }
+      if (err instanceof KvixiUserNotFoundError) {
+        return this._fail(req, 'ERR_KVIXI_USER_NOT_FOUND', 'This Kvixi account no longer exists.', 403);
+      }
       throw err;
     }
-
-    let profile: KvixiProfile | undefined;
-    if (!this._skipUserProfile) {
-      const reply = await this.client.getUserInfoReply(tokens.accessToken);
-      profile = this.userProfile(reply.userInfo, reply.raw);
-      debug('callback: signed in Kvixi user %s', profile.id);
-    }
-    keepPendingAcrossRegenerate(req, session, this._sessionKey);
-    this._runVerify(req, tokens, profile, pending.login.state);
+    const user = await this._runVerify(req, tokens, profile);
+    if (user.outcome === 'error') return this._reportError(req, user.error);
+    if (user.outcome === 'refused') return this._handOver(req, () => this.fail(user.info, 401));
+    // No earlier pending login of this browser may outlive a successful login.
+    await this._store.clear(req, this._context());
+    const state = pending.login.state;
+    const info = state === undefined ? { ...user.info } : { ...user.info, state };
+    this._handOver(req, () => this.success(user.user, info));
   }
 
-  /** Calls verify so that Passport hears exactly one outcome, whether verify calls `done`, returns a promise, or throws. */
-  private _runVerify(req: Request, tokens: KvixiTokens, profile: KvixiProfile | undefined, state: unknown): void {
-    let settled = false;
-    const done: KvixiVerifyCallback = (err, user, info) => {
-      if (settled) return;
-      settled = true;
-      if (err) return this.error(asError(err));
-      if (!user) return this.fail(info ?? { message: 'The application refused this login.' }, 401);
-      this.success(user, state === undefined ? { ...info } : { ...info, state });
-    };
-    const args = this._passReqToCallback ? [req, tokens, profile, done] : [tokens, profile, done];
-    let result: KvixiVerifyResult;
-    try {
-      result = (this._verify as (...a: unknown[]) => KvixiVerifyResult)(...args);
-    } catch (err) {
-      if (settled) debug('verify threw after reporting its outcome: %s', asError(err).message);
-      return done(err);
-    }
-    if (isPromiseLike(result)) {
+  private _fail(req: HostRequest, code: KvixiFailureCode, message: string, status: number): void {
+    this._handOver(req, () => this.fail(failure(code, message), status));
+  }
+
+  /**
+   * Calls verify and waits for its one outcome, whether it calls `done`, returns a promise, or
+   * throws. Later calls of `done` are ignored.
+   */
+  private _runVerify(req: HostRequest, tokens: KvixiTokens, profile: KvixiProfile | undefined): Promise<VerifyOutcome> {
+    return new Promise<VerifyOutcome>((resolve) => {
+      let settled = false;
+      const settle = (outcome: VerifyOutcome) => {
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      };
+      const done: KvixiVerifyCallback = (err, user, info) => {
+        if (err) return settle({ outcome: 'error', error: asError(err) });
+        if (!user) return settle({ outcome: 'refused', info: info ?? { message: 'The application refused this login.' } });
+        settle({ outcome: 'user', user, info: info ?? {} });
+      };
+      const args = this._passReqToCallback ? [req, tokens, profile, done] : [tokens, profile, done];
+      let result: KvixiVerifyResult;
+      try {
+        result = (this._verify as (...a: unknown[]) => KvixiVerifyResult)(...args);
+      } catch (err) {
+        return done(err ?? new Error('verify threw without a reason'));
+      }
+      if (!isPromiseLike(result)) return;
       result.then(
         (user) => {
-          if (user !== undefined) done(null, user);
+          if (user !== undefined) return done(null, user);
+          if (!settled) {
+            done(
+              new KvixiError(
+                'ERR_KVIXI_VERIFY_NO_RESULT',
+                'verify resolved undefined without calling done: return the user, or false to refuse the login',
+              ),
+            );
+          }
         },
         (err: unknown) => done(err ?? new Error('verify rejected without a reason')),
-      ).then(undefined, (err: unknown) => debug('reporting the outcome of verify failed: %s', asError(err).message));
+      );
+    });
+  }
+
+  /**
+   * Hands an outcome to Passport. Passport then runs the app's code (a custom callback,
+   * `req.logIn`, the session's regenerate): whatever that throws reaches the app's error handling
+   * once, through Passport's `error`.
+   */
+  private _handOver(req: HostRequest, act: () => void): void {
+    try {
+      act();
+    } catch (thrown) {
+      this._reportError(req, asError(thrown));
     }
   }
+
+  /** Passport's `error`; if the app's error handling throws too, Express's `next`. */
+  private _reportError(req: HostRequest, err: Error): void {
+    try {
+      this.error(err);
+    } catch (again) {
+      lastResort(req, asError(again));
+    }
+  }
+}
+
+type VerifyOutcome =
+  | { outcome: 'user'; user: unknown; info: object }
+  | { outcome: 'refused'; info: object }
+  | { outcome: 'error'; error: Error };
+
+/** The app's `error` handling itself threw: Express's `next`, else a bare 500, never silence. */
+function lastResort(req: HostRequest, err: Error): void {
+  if (typeof req.next === 'function') {
+    req.next(err);
+    return;
+  }
+  const res = req.res;
+  if (res && typeof res.end === 'function' && !res.headersSent) {
+    res.statusCode = 500;
+    res.end('Internal Server Error');
+  }
+  // No error handler to take it on this host: a process warning keeps it visible without a crash.
+  process.emitWarning(err);
 }
 
 function failure(code: KvixiFailureCode, message: string): KvixiLoginFailure {
   return { message, code };
 }
 
-function sessionOf(req: Request): LoginSession | undefined {
-  const session = (req as { session?: unknown }).session;
-  return session !== null && typeof session === 'object' ? (session as LoginSession) : undefined;
+function storeOf(store: unknown): KvixiPendingLoginStore {
+  if (store === undefined) return new KvixiSessionStore();
+  const candidate = store as Partial<Record<keyof KvixiPendingLoginStore, unknown>> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.add !== 'function' ||
+    typeof candidate.consume !== 'function' ||
+    typeof candidate.clear !== 'function'
+  ) {
+    throw new TypeError(`${OWNER} store must have add, consume and clear methods (a KvixiPendingLoginStore)`);
+  }
+  return store as KvixiPendingLoginStore;
 }
 
-/** The request's path and query, read by us rather than by whichever query parser the app set. */
-function requestTarget(req: Request): { path: string; query: URLSearchParams } {
-  const raw = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+function isAuthenticated(req: HostRequest): boolean {
+  try {
+    return typeof req.isAuthenticated === 'function' && req.isAuthenticated() === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a JSON round trip of `state` gives, or a `TypeError` saying why it cannot be kept: every
+ * store then hands back the same value, and nothing unstorable reaches a session store.
+ */
+function storableState(state: unknown): unknown {
+  if (state === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(state, (_key, value: unknown) => {
+      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+        throw new TypeError(`it holds a ${typeof value}`);
+      }
+      return value;
+    });
+  } catch (err) {
+    const reason = err instanceof TypeError && /circular/i.test(err.message) ? 'it is circular' : asError(err).message;
+    throw new TypeError(`${OWNER} state must be plain JSON data, but ${reason}`);
+  }
+  if (json === undefined) throw new TypeError(`${OWNER} state must be plain JSON data`);
+  if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
+    throw new TypeError(`${OWNER} state must be at most ${MAX_STATE_BYTES} bytes as JSON`);
+  }
+  return JSON.parse(json) as unknown;
+}
+
+/** The request's path and auth_key values, read by us rather than by whichever query parser the app set. */
+function requestTarget(req: HostRequest): { path: string; authKeys: string[] } {
+  const raw = req.originalUrl ?? req.url ?? '/';
   const mark = raw.indexOf('?');
-  if (mark === -1) return { path: raw, query: new URLSearchParams() };
-  return { path: raw.slice(0, mark), query: new URLSearchParams(raw.slice(mark + 1)) };
+  if (mark !== -1) {
+    return { path: raw.slice(0, mark), authKeys: new URLSearchParams(raw.slice(mark + 1)).getAll('auth_key') };
+  }
+  // Test harnesses (chai-passport-strategy) set req.query without a query string in the URL.
+  const fromQuery = (req.query as { auth_key?: unknown } | undefined)?.auth_key;
+  const authKeys = Array.isArray(fromQuery) ? fromQuery : fromQuery === undefined ? [] : [fromQuery];
+  return { path: raw, authKeys: authKeys.map((value) => (typeof value === 'string' ? value : '')) };
+}
+
+/** The start URL again, when it is a plain path on this site: where a one-click continue leads. */
+function sameSiteURL(req: HostRequest): string | undefined {
+  const raw = req.originalUrl ?? req.url;
+  return typeof raw === 'string' && raw.startsWith('/') && !raw.startsWith('//') && !raw.includes('\\')
+    ? raw
+    : undefined;
+}
+
+/** As Express routes match by default: case-insensitive, an optional trailing slash, percent-decoded. */
+function normalizePath(path: string): string {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A malformed escape cannot be the callback path; compare it as it is.
+  }
+  const trimmed = decoded.length > 1 ? decoded.replace(/\/$/, '') : decoded;
+  return trimmed.toLowerCase();
 }
 
 function callbackPathOf(callbackURL: unknown): string | undefined {
   if (callbackURL === undefined) return undefined;
   const value = requireString(OWNER, 'callbackURL', callbackURL);
   try {
-    return new URL(value, 'http://localhost').pathname;
+    return normalizePath(new URL(value, 'http://localhost').pathname);
   } catch {
     throw new TypeError(`${OWNER} callbackURL must be a path or an absolute URL`);
   }

@@ -139,16 +139,15 @@ describe('a complete login', () => {
     expect(res.body.authInfo.state).toEqual({ returnTo: '/settings' });
   });
 
-  it('completes two logins started in two tabs', async () => {
+  it('completes the first callback to arrive when two tabs started a login', async () => {
     const agent = agentFor(strategy());
     await start(agent);
     await start(agent);
     mockSuccessfulLogin();
     expect((await callback(agent)).status).toBe(200);
-    mockPostExchange({ authKey: 'second-key' });
-    mockUserInfo();
-    expect((await callback(agent, 'second-key')).status).toBe(200);
-    expect((await callback(agent, 'third-key')).body.failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+    const second = mockPostExchange({ authKey: 'second-key' });
+    expect((await callback(agent, 'second-key')).body.failure.code).toBe('ERR_KVIXI_ALREADY_SIGNED_IN');
+    expect(second.isDone()).toBe(false);
   });
 
   it('uses the strategy name given in the options', async () => {
@@ -179,11 +178,24 @@ describe('login CSRF', () => {
     await start(agent);
     expect((await callback(agent)).status).toBe(200);
     for (const scope of scopes) scope.done();
+    await agent.post('/logout');
 
     const replay = mockPostExchange();
     const res = await callback(agent);
     expect(res.status).toBe(403);
     expect(res.body.failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+    expect(replay.isDone()).toBe(false);
+  });
+
+  it('tells a signed-in user who replays the callback (Back, reload) apart from a forgery', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent);
+    expect((await callback(agent)).status).toBe(200);
+    const replay = mockPostExchange();
+    const res = await callback(agent);
+    expect(res.status).toBe(409);
+    expect(res.body.failure).toEqual({ code: 'ERR_KVIXI_ALREADY_SIGNED_IN', message: 'You are already signed in.' });
     expect(replay.isDone()).toBe(false);
   });
 
@@ -315,8 +327,20 @@ describe('provider answers', () => {
     expect(res.body.error.message).toContain(message);
   });
 
+  it('fails the login with its own code when the Kvixi account was deleted ([])', async () => {
+    mockPostExchange();
+    mockUserInfo('[]');
+    const agent = agentFor(strategy());
+    await start(agent);
+    const res = await callback(agent);
+    expect(res.status).toBe(403);
+    expect(res.body.failure).toEqual({
+      code: 'ERR_KVIXI_USER_NOT_FOUND',
+      message: 'This Kvixi account no longer exists.',
+    });
+  });
+
   it.each([
-    ['[] for a deleted user', '[]'],
     ['an HTML page', '<html><body>Error establishing a database connection</body></html>'],
     ['malformed JSON', '{"user_info":'],
   ])('reports %s as an unexpected response', async (_case, body) => {
@@ -382,13 +406,25 @@ describe('verify', () => {
     expect(res.body.user).toEqual({ id: '5', via: 'promise' });
   });
 
-  it('may be async and call done later', async () => {
+  it('may be async and call done before it resolves', async () => {
     const res = await login(
       strategy({}, async (_tokens, profile, done) => {
-        setTimeout(() => done(null, { id: profile.id, via: 'late done' }), 10);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        done(null, { id: profile.id, via: 'done' });
       }),
     );
-    expect(res.body.user).toEqual({ id: '5', via: 'late done' });
+    expect(res.body.user).toEqual({ id: '5', via: 'done' });
+  });
+
+  it('reports an async verify that forgot to return the user, instead of hanging', async () => {
+    const res = await login(
+      strategy({}, async (_tokens, profile, done) => {
+        setTimeout(() => done(null, { id: profile.id }), 10);
+      }),
+    );
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('ERR_KVIXI_VERIFY_NO_RESULT');
+    expect(res.body.error.message).toMatch(/return the user, or false/);
   });
 
   it('refuses the login when the promise resolves to false', async () => {

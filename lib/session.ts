@@ -1,0 +1,69 @@
+/**
+ * One way to read, write and persist a session, whichever library made it: plain-object sessions
+ * (express-session, cookie-session, koa-session) and get/set sessions (@fastify/secure-session,
+ * @fastify/session). The strategy never touches a session object's methods otherwise, and never
+ * replaces them.
+ */
+export interface SessionAccess {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  remove(key: string): void;
+  /** Persists now where the library can (express-session, @fastify/session, koa-session); else a no-op. */
+  save(): Promise<void>;
+}
+
+interface GetSetSession {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+type PlainSession = Record<string, unknown> & { save?: unknown };
+
+/** The request's session, or undefined when the app has no session middleware. */
+export function sessionAccess(req: object): SessionAccess | undefined {
+  const session = (req as { session?: unknown }).session;
+  if (session === null || typeof session !== 'object') return undefined;
+  if (isGetSet(session)) {
+    return {
+      get: (key) => session.get(key),
+      set: (key, value) => session.set(key, value),
+      // @fastify/secure-session's delete() drops the whole session: unset the one key instead.
+      remove: (key) => session.set(key, undefined),
+      save: () => saveSession(session as unknown as PlainSession),
+    };
+  }
+  const plain = session as PlainSession;
+  return {
+    get: (key) => plain[key],
+    set: (key, value) => {
+      plain[key] = value;
+    },
+    remove: (key) => {
+      delete plain[key];
+    },
+    save: () => saveSession(plain),
+  };
+}
+
+function isGetSet(session: object): session is GetSetSession {
+  const { get, set } = session as Partial<Record<'get' | 'set', unknown>>;
+  return typeof get === 'function' && typeof set === 'function';
+}
+
+/**
+ * `save(callback)` is the one signature express-session, @fastify/session and koa-session share;
+ * some of them also return a promise, so the first of the two to settle decides.
+ */
+function saveSession(session: PlainSession): Promise<void> {
+  const save = session.save;
+  if (typeof save !== 'function') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const settle = (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve());
+    const result: unknown = (save as (callback: (err?: unknown) => void) => unknown).call(session, settle);
+    if (result !== session && isThenable(result)) result.then(() => settle(), (err: unknown) => settle(err ?? new Error('session save failed')));
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
