@@ -145,6 +145,8 @@ export function createApp(config) {
   app.get('/auth/kvixi/callback', (req, res, next) => {
     passport.authenticate('kvixi', (err, user, info, status) => {
       if (err) return next(err);
+      // Back or reload right after logging in: the user is already where they wanted to be.
+      if (!user && info?.code === 'ERR_KVIXI_ALREADY_SIGNED_IN') return res.redirect('/profile');
       if (!user) return renderFailure(req, res, info, status);
       req.logIn(user, (loginErr) => {
         if (loginErr) return next(loginErr);

@@ -124,8 +124,12 @@ describe('a login through the emulator pages', () => {
     const { browser, callbackURL } = await loginThroughPages(site);
     const before = site.emu.requests.length;
     const reload = await browser.go(callbackURL);
-    expect(reload.status).toBe(403);
-    expect(JSON.parse(reload.text).failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+    expect(reload.status).toBe(409);
+    expect(JSON.parse(reload.text).failure.code).toBe('ERR_KVIXI_ALREADY_SIGNED_IN');
+    await browser.go(`${site.appURL}/logout`, { form: {} });
+    const afterLogout = await browser.go(callbackURL);
+    expect(afterLogout.status).toBe(403);
+    expect(JSON.parse(afterLogout.text).failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
     expect(site.emu.requests.length).toBe(before);
   });
 
@@ -187,15 +191,15 @@ describe('provider refusals from the emulator', () => {
     expect(body.error?.message).toContain("doesn't exist or has been disabled");
   });
 
-  it('reports a deleted user ([] from get_user_info) as an unexpected response', async () => {
+  it('fails the login of a deleted user ([] from get_user_info) with ERR_KVIXI_USER_NOT_FOUND', async () => {
     const site = await startSite();
     const browser = new HttpBrowser();
     await browser.go(`${site.appURL}/auth/kvixi`);
     const authKey = site.emu.issueAuthKey({ appId: site.appId, userId: site.janeId });
     site.emu.deleteUser(site.janeId);
     const res = await browser.go(`${site.appURL}/auth/kvixi/callback?auth_key=${authKey}`);
-    expect(res.status).toBe(500);
-    expect(JSON.parse(res.text).error.code).toBe('ERR_KVIXI_UNEXPECTED_RESPONSE');
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.text).failure.code).toBe('ERR_KVIXI_USER_NOT_FOUND');
   });
 
   it('reports an expired token', async () => {

@@ -36,6 +36,7 @@ interface HostOptions {
 }
 
 interface Host {
+  app: express.Express;
   agent: request.Agent;
   /** Every error the app's error handler received. */
   errors: Array<{ name: string; message: string; code?: string }>;
@@ -91,7 +92,7 @@ function host(strategy: KvixiStrategy, options: HostOptions = {}): Host {
     errors.push({ name: err.name, message: err.message, code: err.code });
     if (!res.headersSent) res.status(500).json({ error: { name: err.name, code: err.code, message: err.message } });
   });
-  return { agent: request.agent(app), errors };
+  return { app, agent: request.agent(app), errors };
 }
 
 /** The auth_key of somebody else's real login: valid at the provider, for another user. */
@@ -137,7 +138,7 @@ describe('no pending login outlives a successful login', () => {
   }
 
   it('refuses a forged callback after a login with cookie-session, whose old cookie still lists the other logins', async () => {
-    const { agent } = host(kvixi(), {
+    const { app, agent } = host(kvixi(), {
       sessions: 'cookie-session',
       customCallback: (req, res, next) => (err, user) => {
         if (err) return next(err);
@@ -154,7 +155,7 @@ describe('no pending login outlives a successful login', () => {
     expect((await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`)).body.user).toEqual({ id: '5' });
 
     // The browser sends the cookie from before the login again (a copy, or a restored tab).
-    const replayed = request.agent(agent.app);
+    const replayed = request.agent(app);
     replayed.jar.setCookies(before.map((cookie) => `${cookie.name}=${cookie.value}`));
     mockAttackerLogin();
     const forged = await replayed.get(`/auth/kvixi/callback?auth_key=${ATTACKER_KEY}`);
@@ -280,7 +281,7 @@ describe('state that cannot be stored', () => {
       errors.push({ name: err.name, message: err.message, code: err.code });
       res.status(500).json({ error: err.message });
     });
-    return { agent: request.agent(app), errors };
+    return { app, agent: request.agent(app), errors };
   }
 });
 

@@ -126,12 +126,11 @@ describe('returnTo', () => {
 });
 
 describe('failed logins', () => {
-  it('shows the friendly "already used" page when the callback is reloaded', async () => {
+  it('sends a signed-in user who reloads the callback to their profile', async () => {
     const { callbackURL } = await logIn(browser, site, emu, appId, janeId);
     const reload = await browser.go(callbackURL);
-    expect(reload.status).toBe(403);
-    expect(reload.text).toContain('This login link was already used');
-    expect(reload.text).toContain('Try again');
+    expect(reload.status).toBe(302);
+    expect(reload.location).toBe(`${site.url}/profile`);
   });
 
   it('refuses a forged callback this browser never started', async () => {
