@@ -53,20 +53,20 @@ export interface KvixiTokens {
 }
 
 export interface KvixiClientOptions {
-  /** The app's numeric `app_id`, as a string. */
-  appId: string;
-  /** The app's `app_secret`. */
-  appSecret: string;
+  /** The app's numeric `app_id`, as a string. `undefined` (an unset variable) throws a `TypeError` naming it. */
+  appId: string | undefined;
+  /** The app's `app_secret`. `undefined` (an unset variable) throws a `TypeError` naming it. */
+  appSecret: string | undefined;
   /** The Sngine site, default `https://kvixi.com`. */
-  baseURL?: string;
+  baseURL?: string | undefined;
   /** Milliseconds allowed per provider request, default 10000. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** A `fetch` to use instead of the global one (proxies, tests). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Site language sent to the provider, e.g. `en_us` (turns 4.x genders into English). */
-  lang?: string;
+  lang?: string | undefined;
   /** Seconds used to compute `expiresAt`, default 3600 as the provider documents. */
-  accessTokenTTL?: number;
+  accessTokenTTL?: number | undefined;
 }
 
 /** The body of a `get_user_info` reply, parsed and as received. */

@@ -1,8 +1,10 @@
-export { KvixiStrategy, KvixiStrategy as Strategy } from './strategy.js';
+export { KvixiStrategy, KvixiStrategy as Strategy, withState } from './strategy.js';
 export type {
   KvixiAuthenticateOptions,
   KvixiFailureCode,
+  KvixiInfo,
   KvixiLoginFailure,
+  KvixiState,
   KvixiStrategyOptions,
   KvixiStrategyOptionsBase,
   KvixiStrategyOptionsWithRequest,

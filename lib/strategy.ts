@@ -37,15 +37,45 @@ export interface KvixiLoginFailure {
   continueURL?: string;
 }
 
+/**
+ * The shape of your login `state`. Empty until you declare it, once, for the whole app:
+ *
+ * ```ts
+ * declare module 'passport-kvixi' {
+ *   interface KvixiState {
+ *     returnTo?: string;
+ *   }
+ * }
+ * ```
+ *
+ * Then `withState({ returnTo })` checks it at the start and `req.authInfo.state` is typed.
+ */
+// Empty on purpose: apps merge their own fields in.
+export interface KvixiState {}
+
+declare global {
+  namespace Express {
+    // Declared by @types/passport too; repeated here so the types stand without it.
+    interface User {}
+    interface AuthInfo {
+      /** The `state` given when this Kvixi login started (passport-kvixi). */
+      state?: KvixiState;
+    }
+  }
+}
+
+/** What a custom callback's third argument is: `{ state }` after a success, the failure otherwise. */
+export type KvixiInfo = { state?: KvixiState } | KvixiLoginFailure;
+
 /** Passport's `done`: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
-export type KvixiVerifyCallback = (err: unknown, user?: unknown, info?: object) => void;
+export type KvixiVerifyCallback = (err: unknown, user?: Express.User | false, info?: object) => void;
 
 /**
  * What verify may return: nothing when it calls `done`, or a promise of the user (or `false` to
  * refuse). A promise that resolves `undefined` without `done` having been called is an error
  * (`ERR_KVIXI_VERIFY_NO_RESULT`): an async verify must `return` the user.
  */
-export type KvixiVerifyResult = void | Promise<unknown>;
+export type KvixiVerifyResult = void | Promise<Express.User | false | undefined>;
 
 export type KvixiVerify = (tokens: KvixiTokens, profile: KvixiProfile, done: KvixiVerifyCallback) => KvixiVerifyResult;
 export type KvixiVerifyWithRequest = (
@@ -70,36 +100,51 @@ export type KvixiVerifyWithRequestWithoutProfile = (
 /** Options shared by both verify forms. */
 export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   /** Strategy name for `passport.authenticate(name)`, default `'kvixi'`. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Path or URL of the callback route: a request there without `auth_key` fails instead of
    * starting a new login. Matched as Express matches routes: case-insensitive, an optional
    * trailing slash, percent-decoded.
    */
-  callbackURL?: string;
+  callbackURL?: string | undefined;
   /** Where relative `user_picture` paths live, default `{baseURL}/content/uploads/`. */
-  uploadsURL?: string;
+  uploadsURL?: string | undefined;
   /** Seconds a started login may take before its callback is refused, default 600. */
-  pendingLoginTTL?: number;
+  pendingLoginTTL?: number | undefined;
   /** Allow a login to be started by a request another site made (`Sec-Fetch-Site: cross-site`). Default false. */
-  allowCrossSiteStart?: boolean;
+  allowCrossSiteStart?: boolean | undefined;
   /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
-  skipUserProfile?: boolean;
+  skipUserProfile?: boolean | undefined;
   /** Where pending logins are kept between start and callback, default the session (`KvixiSessionStore`). */
-  store?: KvixiPendingLoginStore;
+  store?: KvixiPendingLoginStore | undefined;
   /** The clock every expiry check reads, in milliseconds since the epoch; default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Options for `verify(tokens, profile, done)`. */
 export interface KvixiStrategyOptions extends KvixiStrategyOptionsBase {
-  passReqToCallback?: false;
+  passReqToCallback?: false | undefined;
 }
 
 /** Options for `verify(req, tokens, profile, done)`. */
 export interface KvixiStrategyOptionsWithRequest extends KvixiStrategyOptionsBase {
   /** Pass the request to verify as its first argument. */
   passReqToCallback: true;
+}
+
+/**
+ * `passport.authenticate` options that carry your `state`. @types/passport types `state` as a
+ * string; this types it as your `KvixiState` and hands Passport the value itself.
+ *
+ * @example
+ * ```ts
+ * app.get('/auth/kvixi', (req, res, next) => {
+ *   passport.authenticate('kvixi', withState({ returnTo: '/account' }))(req, res, next);
+ * });
+ * ```
+ */
+export function withState(state: KvixiState): { state: string } {
+  return { state } as unknown as { state: string };
 }
 
 /** Options for `passport.authenticate('kvixi', options)`. */
@@ -110,7 +155,7 @@ export interface KvixiAuthenticateOptions {
    * Two logins started in two tabs of one browser cannot be told apart at the callback (Kvixi
    * echoes nothing), so the newest one's state is used: check per-tab intent again.
    */
-  state?: unknown;
+  state?: KvixiState | undefined;
   [option: string]: unknown;
 }
 

@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../lib/emulator/index.js';
-import { KvixiClient, KvixiStrategy, type KvixiProfile, type KvixiStrategyOptions } from '../lib/index.js';
+import {
+  KvixiClient,
+  KvixiStrategy,
+  type KvixiProfile,
+  type KvixiStrategyOptions,
+  type KvixiVerifyCallback,
+} from '../lib/index.js';
 import { buildApp } from './support/app.js';
 import { HttpBrowser } from './support/http-browser.js';
 
@@ -27,7 +33,7 @@ afterEach(async () => {
   emu = server = undefined;
 });
 
-const keepProfile = (_tokens: unknown, profile: KvixiProfile, done: (err: unknown, user?: unknown) => void) =>
+const keepProfile = (_tokens: unknown, profile: KvixiProfile, done: KvixiVerifyCallback) =>
   done(null, { id: profile.id, profile });
 
 /** Starts an emulator with Jane and the app under test, whose redirect URL is the app's callback. */

@@ -7,6 +7,7 @@ import {
   type KvixiStrategyOptionsBase,
   type KvixiTokens,
   type KvixiVerify,
+  type KvixiVerifyCallback,
 } from '../lib/index.js';
 import { buildApp, type TestAppOptions } from './support/app.js';
 import {
@@ -406,22 +407,20 @@ describe('verify', () => {
     expect(res.body.user).toEqual({ id: '5', via: 'promise' });
   });
 
-  it('may be async and call done before it resolves', async () => {
-    const res = await login(
-      strategy({}, async (_tokens, profile, done) => {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        done(null, { id: profile.id, via: 'done' });
-      }),
-    );
+  it('may be async and call done before it resolves (the types steer to returning the user)', async () => {
+    const asyncWithDone = async (_tokens: KvixiTokens, profile: KvixiProfile, done: KvixiVerifyCallback) => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      done(null, { id: profile.id, via: 'done' });
+    };
+    const res = await login(strategy({}, asyncWithDone as unknown as KvixiVerify));
     expect(res.body.user).toEqual({ id: '5', via: 'done' });
   });
 
   it('reports an async verify that forgot to return the user, instead of hanging', async () => {
-    const res = await login(
-      strategy({}, async (_tokens, profile, done) => {
-        setTimeout(() => done(null, { id: profile.id }), 10);
-      }),
-    );
+    const forgetful = async (_tokens: KvixiTokens, profile: KvixiProfile, done: KvixiVerifyCallback) => {
+      setTimeout(() => done(null, { id: profile.id }), 10);
+    };
+    const res = await login(strategy({}, forgetful as unknown as KvixiVerify));
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe('ERR_KVIXI_VERIFY_NO_RESULT');
     expect(res.body.error.message).toMatch(/return the user, or false/);

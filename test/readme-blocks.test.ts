@@ -1,0 +1,113 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+// Docs are code: every TypeScript block of the README type-checks against the built package
+// (`npm test` builds it first) under strict and exactOptionalPropertyTypes, each block on its
+// own, as a user would paste it. A block may use only what it imports or declares, plus the
+// preamble below (the README's "Development" section names it). JavaScript blocks must parse.
+
+const ROOT = new URL('..', import.meta.url).pathname;
+// Inside the package, so `import … from 'passport-kvixi'` resolves to this package's build.
+const WORK = join(ROOT, 'node_modules', '.cache', 'readme-blocks');
+
+/** Names README fragments use without declaring them: the callback's key, a started emulator, a test's expect. */
+export const PREAMBLE = `
+declare const authKey: string;
+declare const emu: import('passport-kvixi/emulator').KvixiEmulator;
+declare const app: ReturnType<import('passport-kvixi/emulator').KvixiEmulator['registerApp']>;
+declare const expect: typeof import('vitest').expect;
+`;
+
+const OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  lib: ['lib.es2023.d.ts'],
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  types: ['node'],
+  esModuleInterop: true,
+  skipLibCheck: true,
+};
+
+interface Block {
+  lang: string;
+  code: string;
+  line: number;
+}
+
+function readmeBlocks(): Block[] {
+  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```(\w+)\s*$/.exec(lines[i] ?? '');
+    if (!open) continue;
+    const indent = open[1]?.length ?? 0;
+    const close = lines.findIndex((line, at) => at > i && /^\s*```\s*$/.test(line));
+    if (close === -1) throw new Error(`README.md:${i + 1}: unclosed code block`);
+    const code = lines
+      .slice(i + 1, close)
+      .map((line) => line.slice(Math.min(indent, /^ */.exec(line)?.[0].length ?? 0)))
+      .join('\n');
+    blocks.push({ lang: open[2] ?? '', code, line: i + 1 });
+    i = close;
+  }
+  return blocks;
+}
+
+function typeErrors(files: Array<{ path: string; block: Block }>): Map<string, string[]> {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const preamble = join(WORK, 'preamble.d.ts');
+  writeFileSync(preamble, PREAMBLE);
+  const errors = new Map<string, string[]>();
+  let previous: ts.Program | undefined;
+  for (const { path, block } of files) {
+    // `export {}` makes every block a module, so blocks never see each other's names.
+    writeFileSync(path, `${block.code}\nexport {};\n`);
+    const program = ts.createProgram({ rootNames: [path, preamble], options: OPTIONS, oldProgram: previous });
+    previous = program;
+    const diagnostics = ts.getPreEmitDiagnostics(program);
+    errors.set(
+      path,
+      diagnostics.map((d) => {
+        const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+        const line = where ? `README.md:${block.line + 1 + where.line}` : 'README.md';
+        return `${line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+      }),
+    );
+  }
+  return errors;
+}
+
+describe('README code blocks', () => {
+  const blocks = readmeBlocks();
+  const typescript = blocks.filter((block) => block.lang === 'ts' || block.lang === 'typescript');
+  const javascript = blocks.filter((block) => ['js', 'javascript', 'mjs', 'cjs'].includes(block.lang));
+
+  it('has TypeScript blocks to check', () => {
+    expect(typescript.length).toBeGreaterThan(3);
+  });
+
+  it('type-checks every TypeScript block under strict and exactOptionalPropertyTypes', () => {
+    const files = typescript.map((block, n) => ({ path: join(WORK, `block-${n}-line-${block.line}.ts`), block }));
+    const errors = typeErrors(files);
+    const all = [...errors.values()].flat();
+    expect(all, all.join('\n')).toEqual([]);
+  });
+
+  for (const block of javascript) {
+    it(`parses the JavaScript block at README.md:${block.line}`, () => {
+      const out = ts.transpileModule(block.code, {
+        reportDiagnostics: true,
+        fileName: block.lang === 'cjs' ? 'block.cjs' : 'block.mjs',
+        compilerOptions: { allowJs: true, module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      const problems = (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
+      expect(problems).toEqual([]);
+    });
+  }
+});
