@@ -17,6 +17,8 @@ export type {
 } from './strategy.js';
 export { KvixiClient } from './client.js';
 export { KvixiSessionStore } from './pending-login.js';
+export { KvixiCookieStore } from './cookie-store.js';
+export type { KvixiCookieStoreOptions } from './cookie-store.js';
 export type {
   KvixiConsumeResult,
   KvixiPendingLogin,

@@ -20,13 +20,17 @@ export class HttpBrowser {
     const res = await fetch(url, {
       method: init.form ? 'POST' : 'GET',
       redirect: 'manual',
-      headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      // Cookies the test sets by hand come after the jar's, as a second Cookie header would.
+      headers: {
+        ...init.headers,
+        cookie: [...[...jar].map(([k, v]) => `${k}=${v}`), init.headers?.cookie].filter(Boolean).join('; '),
+      },
       body: init.form ? new URLSearchParams(init.form) : undefined,
     });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const [name, ...value] = pair!.split('=');
-      if (/expires=Thu, 01 Jan 1970/i.test(cookie)) jar.delete(name!);
+      if (/expires=Thu, 01 Jan 1970|max-age=0(;|$)/i.test(cookie)) jar.delete(name!);
       else jar.set(name!, value.join('='));
     }
     const location = res.headers.get('location');

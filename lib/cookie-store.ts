@@ -1,0 +1,226 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  ConsumedNonces,
+  MAX_PENDING,
+  pendingLoginsIn,
+  takeNewestLive,
+  withPendingLogin,
+  type KvixiConsumeResult,
+  type KvixiPendingLogin,
+  type KvixiPendingLoginContext,
+  type KvixiPendingLoginStore,
+  type KvixiRequest,
+} from './pending-login.js';
+
+/** Options of `new KvixiCookieStore(options)`. */
+export interface KvixiCookieStoreOptions {
+  /**
+   * At least 32 characters; only keys are derived from it. A list rotates secrets: the first
+   * seals, every one opens. `undefined` (an unset variable) throws a `TypeError` naming it.
+   */
+  secret: string | readonly string[] | undefined;
+  /** Default `kvixi_pending`; `__Host-` is put in front when the cookie is `Secure`. */
+  cookieName?: string | undefined;
+  /** `true`: always `Secure`. Default: `Secure` when the request is https (`req.secure`, so behind a trusted proxy too). */
+  secure?: boolean | undefined;
+  /** `lax` (default) or `none` (then always `Secure`). `strict` would keep the cookie from Kvixi's redirect back. */
+  sameSite?: 'lax' | 'none' | undefined;
+}
+
+/** What the store reads and writes besides the request's headers. */
+type CookieRequest = KvixiRequest & {
+  secure?: boolean;
+  socket?: { encrypted?: boolean };
+  res?: {
+    headersSent?: boolean;
+    getHeader?: (name: string) => number | string | string[] | undefined;
+    setHeader?: (name: string, value: string | string[]) => unknown;
+  };
+};
+
+interface SealingKey {
+  id: string;
+  key: Buffer;
+}
+
+const OWNER = 'KvixiCookieStore';
+const MIN_SECRET_LENGTH = 32;
+/** Browsers keep cookies of up to 4096 bytes, name and attributes included. */
+const MAX_COOKIE_BYTES = 4000;
+const SALT = 'passport-kvixi cookie store v1';
+
+/**
+ * Keeps pending logins in one cookie, sealed with AES-256-GCM: nobody can read it (your `state`
+ * stays private) or forge it. For apps without server sessions: APIs and single-page apps that
+ * use `passport.authenticate('kvixi', { session: false })` and issue their own token.
+ *
+ * The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, lives no longer than `pendingLoginTTL`, and
+ * when it is `Secure` its name starts with `__Host-`, so a sibling subdomain cannot plant one. It
+ * needs no cookie-parser and keeps the app's other `Set-Cookie` headers. Used pending logins are
+ * remembered in this process until they would have expired, so an old copy of the cookie cannot
+ * be replayed here; several instances do not share that record.
+ *
+ * @example
+ * ```ts
+ * passport.use(new KvixiStrategy(
+ *   { appId, appSecret, store: new KvixiCookieStore({ secret: process.env.KVIXI_COOKIE_SECRET }) },
+ *   verify,
+ * ));
+ * app.get('/auth/kvixi', passport.authenticate('kvixi', { session: false }));
+ * ```
+ */
+export class KvixiCookieStore implements KvixiPendingLoginStore {
+  readonly cookieName: string;
+  readonly #keys: SealingKey[];
+  readonly #secure: boolean | undefined;
+  readonly #sameSite: 'Lax' | 'None';
+  readonly #consumed = new ConsumedNonces();
+
+  constructor(options: KvixiCookieStoreOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`${OWNER} requires an options object with a secret`);
+    const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
+    if (!Array.isArray(secrets) || secrets.length === 0) {
+      throw new TypeError(`${OWNER} requires a secret option (a string of at least ${MIN_SECRET_LENGTH} characters, or a list of them)`);
+    }
+    for (const secret of secrets as unknown[]) {
+      if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+        throw new TypeError(`${OWNER} secret must be at least ${MIN_SECRET_LENGTH} characters long`);
+      }
+    }
+    this.#keys = (secrets as string[]).map(deriveKey);
+    const name = options.cookieName ?? 'kvixi_pending';
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name.startsWith('__')) {
+      throw new TypeError(`${OWNER} cookieName must be 1 to 64 letters, digits, "_", "." or "-", not starting with "__"`);
+    }
+    this.cookieName = name;
+    if (options.secure !== undefined && typeof options.secure !== 'boolean') throw new TypeError(`${OWNER} secure must be a boolean`);
+    const sameSite = options.sameSite ?? 'lax';
+    if (sameSite !== 'lax' && sameSite !== 'none') {
+      throw new TypeError(`${OWNER} sameSite must be "lax" or "none": with "strict" the browser would not send the cookie back from Kvixi`);
+    }
+    this.#sameSite = sameSite === 'lax' ? 'Lax' : 'None';
+    this.#secure = sameSite === 'none' ? true : options.secure;
+  }
+
+  async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
+    const pending = withPendingLogin(this.#read(req), login, context);
+    this.#write(req, pending, context);
+  }
+
+  async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {
+    const stored = this.#read(req);
+    const { result, rest } = takeNewestLive(stored, context);
+    if (stored.length > 0) this.#write(req, rest, context);
+    if (result.status !== 'found') return result;
+    // An older copy of the cookie, or a request racing this one, may hold the same login.
+    const fresh = this.#consumed.claim(result.login.nonce, result.login.createdAt + context.ttlMs, context.now);
+    return fresh ? result : { status: 'none' };
+  }
+
+  async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
+    for (const entry of this.#read(req)) {
+      this.#consumed.claim(entry.nonce, entry.createdAt + context.ttlMs, context.now);
+    }
+    this.#write(req, [], context);
+  }
+
+  #isSecure(req: CookieRequest): boolean {
+    return this.#secure ?? (req.secure === true || req.socket?.encrypted === true);
+  }
+
+  #nameFor(secure: boolean): string {
+    return secure ? `__Host-${this.cookieName}` : this.cookieName;
+  }
+
+  /** The pending logins in the request's cookie; a missing, tampered or foreign cookie holds none. */
+  #read(req: CookieRequest): KvixiPendingLogin[] {
+    // Over https only the __Host- cookie counts: a plain one may have been set by a sibling subdomain.
+    const secure = this.#isSecure(req);
+    const value = cookieValue(req.headers.cookie, this.#nameFor(secure));
+    if (value === undefined) return [];
+    const opened = this.#open(value, this.#nameFor(secure));
+    if (opened === undefined) return [];
+    return pendingLoginsIn((opened as { logins?: unknown }).logins);
+  }
+
+  #write(req: CookieRequest, pending: KvixiPendingLogin[], context: KvixiPendingLoginContext): void {
+    const secure = this.#isSecure(req);
+    const name = this.#nameFor(secure);
+    const attributes = `Path=/; HttpOnly; SameSite=${this.#sameSite}${secure ? '; Secure' : ''}`;
+    if (pending.length === 0) {
+      setCookie(req, name, `${name}=; Max-Age=0; ${attributes}`);
+      return;
+    }
+    const oldest = Math.min(...pending.map((entry) => entry.createdAt));
+    const maxAge = Math.max(1, Math.ceil((oldest + context.ttlMs - context.now) / 1000));
+    let kept = pending.slice(-MAX_PENDING);
+    for (;;) {
+      const cookie = `${name}=${this.#seal({ logins: kept }, name)}; Max-Age=${maxAge}; ${attributes}`;
+      // The oldest logins go first when a large state would make the cookie too big to keep.
+      if (Buffer.byteLength(cookie) <= MAX_COOKIE_BYTES || kept.length === 1) {
+        setCookie(req, name, cookie);
+        return;
+      }
+      kept = kept.slice(1);
+    }
+  }
+
+  /** `keyId.iv.ciphertext.tag`, base64url; the cookie's name is authenticated with it. */
+  #seal(data: unknown, name: string): string {
+    const { id, key } = this.#keys[0] as SealingKey;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(name));
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
+    return [id, iv.toString('base64url'), sealed.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  }
+
+  #open(value: string, name: string): unknown {
+    const parts = value.split('.');
+    if (parts.length !== 4) return undefined;
+    const [id, iv, sealed, tag] = parts as [string, string, string, string];
+    const found = this.#keys.find((candidate) => candidate.id === id);
+    if (!found) return undefined;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', found.key, Buffer.from(iv, 'base64url'));
+      decipher.setAAD(Buffer.from(name));
+      const tagBytes = Buffer.from(tag, 'base64url');
+      if (tagBytes.length !== 16) return undefined;
+      decipher.setAuthTag(tagBytes);
+      const plain = Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]);
+      const data: unknown = JSON.parse(plain.toString('utf8'));
+      return data !== null && typeof data === 'object' ? data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function deriveKey(secret: string): SealingKey {
+  const key = Buffer.from(hkdfSync('sha256', secret, SALT, 'aes-256-gcm key', 32));
+  const id = Buffer.from(hkdfSync('sha256', secret, SALT, 'key id', 6)).toString('base64url');
+  return { id, key };
+}
+
+/** The value of the first cookie of that name in a Cookie header. */
+function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
+  const text = Array.isArray(header) ? header.join('; ') : header;
+  if (!text) return undefined;
+  for (const pair of text.split(';')) {
+    const at = pair.indexOf('=');
+    if (at !== -1 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** Sets our cookie, replacing an earlier value of ours in this response and keeping the app's others. */
+function setCookie(req: CookieRequest, name: string, cookie: string): void {
+  const res = req.res;
+  if (!res || typeof res.setHeader !== 'function' || typeof res.getHeader !== 'function') {
+    throw new TypeError(`${OWNER} needs the response as req.res (Express sets it) to set its cookie`);
+  }
+  if (res.headersSent) throw new Error(`${OWNER} cannot set its cookie: the response headers were already sent`);
+  const existing = res.getHeader('Set-Cookie');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader('Set-Cookie', [...list.filter((line) => !line.startsWith(`${name}=`)), cookie]);
+}
