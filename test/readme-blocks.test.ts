@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 // Docs are code: every TypeScript block of the README type-checks against the built package
 // (`npm test` builds it first) under strict and exactOptionalPropertyTypes, each block on its
 // own, as a user would paste it. A block may use only what it imports or declares, plus the
-// preamble below (the README's "Development" section names it). JavaScript blocks must parse.
+// preamble below (the README's "Development" section names it). A block whose first line is a
+// file name comment (`// kvixi.guard.ts`) is saved under that name, so later blocks can import it
+// ('./kvixi.guard.js'). JavaScript blocks must parse.
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // Inside the package, so `import … from 'passport-kvixi'` resolves to this package's build.
@@ -31,6 +33,9 @@ const OPTIONS: ts.CompilerOptions = {
   types: ['node'],
   esModuleInterop: true,
   skipLibCheck: true,
+  // NestJS recipes use legacy decorators, as NestJS does.
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
 };
 
 interface Block {
@@ -102,7 +107,10 @@ describe('README code blocks', () => {
   });
 
   it('type-checks every TypeScript block under strict and exactOptionalPropertyTypes', { timeout: 120_000 }, () => {
-    const files = typescript.map((block, n) => ({ path: join(WORK, `block-${n}-line-${block.line}.ts`), block }));
+    const files = typescript.map((block, n) => {
+      const named = /^\/\/ ([\w-]+(?:\.[\w-]+)*\.ts)\s*$/.exec(block.code.split('\n')[0] ?? '')?.[1];
+      return { path: join(WORK, named ?? `block-${n}-line-${block.line}.ts`), block };
+    });
     const errors = typeErrors(files);
     const all = [...errors.values()].flat();
     expect(all, all.join('\n')).toEqual([]);
