@@ -96,6 +96,8 @@ export interface EmulatorOptions {
  * const app = emu.registerApp({ name: 'My app', redirectURL: 'http://localhost:3000/cb' });
  * const user = emu.addUser({ firstname: 'Jane' });
  * const authKey = emu.issueAuthKey({ appId: app.appId, userId: user.userId });
+ * emu.enqueueLogin({ userId: user.userId }); // the next visit to /api/oauth: Jane approves
+ * emu.reset();                               // between tests: back to the state after start
  * await emu.close();
  * ```
  */

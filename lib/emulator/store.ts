@@ -475,6 +475,10 @@ export class Store {
     } catch (cause) {
       throw new Error(`cannot read the emulator data file ${file}`, { cause });
     }
+    // A hand-edited file is checked like a seed: a wrong type is named now, not a crash later.
+    const problem = (Array.isArray(state.users) ? state.users : []).map((user, i) => userProblem(user, `users[${i}].`)).find(Boolean)
+      ?? (Array.isArray(state.apps) ? state.apps : []).map((app, i) => appProblem(app, `apps[${i}].`)).find(Boolean);
+    if (problem) throw new TypeError(`the emulator data file ${file} needs ${problem}`);
     this.absorb(state);
   }
 
@@ -492,11 +496,12 @@ export class Store {
       if (kind === 'app') this.apps.delete(id);
       else this.users.delete(id);
     }
+    // Records that another writer got wrong are left out rather than served.
     for (const app of apps) {
-      if (!this.apps.has(app.appId)) this.apps.set(app.appId, { ...app, redirectURL: encodeRedirectURL(app.redirectURL) });
+      if (!this.apps.has(app.appId) && !appProblem(app)) this.apps.set(app.appId, { ...app, redirectURL: encodeRedirectURL(app.redirectURL) });
     }
     for (const user of users) {
-      if (!this.users.has(user.userId)) this.users.set(user.userId, user);
+      if (!this.users.has(user.userId) && !userProblem(user)) this.users.set(user.userId, user);
     }
     this.seenOnDisk = onDisk;
   }

@@ -131,6 +131,11 @@ describe('dataFile', () => {
     expect(JSON.parse(readFileSync(dataFile, 'utf8')).users).toHaveLength(30);
   });
 
+  it('refuses to start on a file with a wrongly typed value, naming it', async () => {
+    writeFileSync(dataFile, JSON.stringify({ apps: [], users: [{ userId: 5, username: 'five' }] }));
+    await expect(start()).rejects.toThrow(`the emulator data file ${dataFile} needs users[0].userId to be a decimal number as a string`);
+  });
+
   it('refuses to start on a corrupt file rather than overwrite it', async () => {
     writeFileSync(dataFile, '{ not json');
     await expect(start()).rejects.toThrow(/cannot read the emulator data file/);
