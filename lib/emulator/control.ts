@@ -163,7 +163,10 @@ const routes: readonly Route[] = [
     method: 'DELETE',
     path: /^\/approvals$/,
     run: (t, body) => {
-      if (body === undefined) return t.revokeApproval(), done;
+      if (body === undefined) {
+        t.revokeApproval();
+        return done;
+      }
       const { appId, userId } = fields(body, { appId: 'string', userId: 'string' }, ['appId', 'userId']);
       t.revokeApproval({ appId: appId as string, userId: userId as string });
       return done;
@@ -190,23 +193,22 @@ function send(res: ServerResponse, status: number, json?: unknown, headers: Reco
 export const refuse = (res: ServerResponse, status: number, error: string, headers?: Record<string, string>): void =>
   send(res, status, { error }, headers);
 
-/** Who may call, in order: a page on another origin never; then the token, or a literal host. */
-function refused(control: Control, req: IncomingMessage, res: ServerResponse): boolean {
-  if (control.off !== undefined) return refuse(res, 404, control.off), true;
-  if (fromAnotherOrigin(req)) {
-    return refuse(res, 403, 'the control API refuses requests from a page on another origin'), true;
-  }
+/**
+ * Why this caller may not use the API, as the answer to send, or undefined when it may. In order:
+ * the API is off; a page on another origin never; then the token, or without one a literal host.
+ */
+function refusal(control: Control, req: IncomingMessage): { status: number; error: string; headers?: Record<string, string> } | undefined {
+  if (control.off !== undefined) return { status: 404, error: control.off };
+  if (fromAnotherOrigin(req)) return { status: 403, error: 'the control API refuses requests from a page on another origin' };
   if (control.adminToken !== undefined) {
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-    if (!sameSecret(match?.[1], control.adminToken)) {
-      return refuse(res, 401, 'the control API requires Authorization: Bearer <admin token>', { 'WWW-Authenticate': 'Bearer' }), true;
-    }
-    return false;
+    if (sameSecret(match?.[1], control.adminToken)) return undefined;
+    return { status: 401, error: 'the control API requires Authorization: Bearer <admin token>', headers: { 'WWW-Authenticate': 'Bearer' } };
   }
   if (!isLiteralHost(req.headers.host)) {
-    return refuse(res, 403, 'the control API answers only a Host of localhost or an IP address unless an admin token is set'), true;
+    return { status: 403, error: 'the control API answers only a Host of localhost or an IP address unless an admin token is set' };
   }
-  return false;
+  return undefined;
 }
 
 function parseBody(req: IncomingMessage, raw: Buffer | undefined): Body {
@@ -226,7 +228,8 @@ function parseBody(req: IncomingMessage, raw: Buffer | undefined): Body {
 
 /** `/__emulator/*`: answers every call with JSON (or 204), never with a page. */
 export function handleControl(control: Control, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer | undefined): void {
-  if (refused(control, req, res)) return;
+  const refused = refusal(control, req);
+  if (refused) return refuse(res, refused.status, refused.error, refused.headers);
   const method = req.method ?? 'GET';
   const subPath = path.slice(controlPrefix.length).replace(/(.)\/$/, '$1');
   const matching = routes.filter((route) => route.path.test(subPath));

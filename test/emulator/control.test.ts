@@ -177,6 +177,10 @@ describe('bad calls to the control API', () => {
     expect(wrong.headers.get('allow')).toBe('GET, POST');
   });
 
+  it('answer 400 to a user id that is not valid percent-encoding', async () => {
+    expect(await call('DELETE', '/users/%E0%A4%A')).toMatchObject({ status: 400, json: { error: 'the path is not valid percent-encoding' } });
+  });
+
   it('answer 413 JSON to an oversized body', async () => {
     const reply = await call('POST', '/users', { biography: 'x'.repeat(70 * 1024) });
     expect(reply).toMatchObject({ status: 413, json: { error: 'the body is larger than 65536 bytes' } });
