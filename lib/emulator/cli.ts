@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startEmulator, type AuthorizeMethod, type EmulatorOptions, type NewApp, type NewUser, type SiteLanguage } from './index.js';
+import {
+  startEmulator, type AuthorizeMethod, type EmulatorOptions, type KvixiEmulator, type NewApp, type NewUser, type SiteLanguage,
+  type SngineVersion,
+} from './index.js';
+import { isLoopbackHost } from './control.js';
+import { sngineVersions } from './site.js';
+import { appProblem, userProblem } from './store.js';
 
 const usage = `Usage: kvixi-emulator [options]
 
@@ -16,11 +22,19 @@ Options:
   --data <file.json>         keep apps and users in this file across restarts
   --token-ttl <seconds>      access token lifetime (default 3600 as documented;
                              60 is what real Sngine servers do)
+  --sngine-version <v>       answer as Sngine 2.7, 3.11, 4.0.3 or 4.2 (where the token
+                             exchange reads, user_gender's form, profile_picture);
+                             default: 4.x answers, the exchange read both ways
   --authorize-methods <list> where /api/authorize reads its parameters: GET (query
                              string, Sngine <= 4.0.3), POST (form body, Sngine >= 4.0.4)
-                             or GET,POST (default)
+                             or GET,POST; overrides --sngine-version
   --redirect-url <url>       redirect URL of the ready-made app
                              (default http://localhost:3000/auth/kvixi/callback)
+  --app-id <digits>          pin the ready-made app's app_id (default: a new one each start)
+  --app-secret <secret>      pin the ready-made app's app_secret
+  --admin-token <token>      require "Authorization: Bearer <token>" on the HTTP control
+                             API (/__emulator/...); needed to turn it on when --host is
+                             not a loopback address
   --site-name <name>         the site's name on its pages (default Kvixi)
   --language <code>          site language for gender names: en_us (default) or ar_sa
   -h, --help                 show this help
@@ -48,6 +62,24 @@ function integer(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
+/** Checks every seed entry first, so a wrong type is named here instead of failing later. */
+function checkSeed(file: string, seed: { users?: unknown[]; apps?: unknown[] }): void {
+  const problem = seed.users?.map((user, i) => userProblem(user, `users[${i}].`)).find(Boolean)
+    ?? seed.apps?.map((app, i) => appProblem(app, `apps[${i}].`)).find(Boolean);
+  if (problem) throw new UsageError(`the seed file ${file} needs ${problem}`);
+}
+
+/** How many apps a data file already holds; unreadable files are left for startEmulator to report. */
+function appsInDataFile(file: string | undefined): number {
+  if (!file || !existsSync(file)) return 0;
+  try {
+    const { apps } = JSON.parse(readFileSync(file, 'utf8')) as { apps?: unknown };
+    return Array.isArray(apps) ? apps.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function readSeed(file: string): { users?: NewUser[]; apps?: NewApp[] } {
   let seed: unknown;
   try {
@@ -59,10 +91,11 @@ function readSeed(file: string): { users?: NewUser[]; apps?: NewApp[] } {
   if (typeof seed !== 'object' || seed === null || (users !== undefined && !Array.isArray(users)) || (apps !== undefined && !Array.isArray(apps))) {
     throw new UsageError(`the seed file ${file} must hold an object like {"users": [...], "apps": [...]}`);
   }
+  checkSeed(file, seed as { users?: unknown[]; apps?: unknown[] });
   return seed as { users?: NewUser[]; apps?: NewApp[] };
 }
 
-function optionsFrom(argv: string[]): { options: EmulatorOptions; redirectURL: string | undefined } | 'help' {
+function optionsFrom(argv: string[]): EmulatorOptions | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -77,6 +110,10 @@ function optionsFrom(argv: string[]): { options: EmulatorOptions; redirectURL: s
         'token-ttl': { type: 'string' },
         'authorize-methods': { type: 'string' },
         'redirect-url': { type: 'string' },
+        'sngine-version': { type: 'string' },
+        'app-id': { type: 'string' },
+        'app-secret': { type: 'string' },
+        'admin-token': { type: 'string' },
         'site-name': { type: 'string' },
         language: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -86,31 +123,67 @@ function optionsFrom(argv: string[]): { options: EmulatorOptions; redirectURL: s
     throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
-  const methods = (values['authorize-methods'] ?? 'GET,POST').split(',').map((m) => m.trim().toUpperCase());
-  if (methods.some((m) => m !== 'GET' && m !== 'POST')) {
-    throw new UsageError(`--authorize-methods must be GET, POST or GET,POST, got "${values['authorize-methods']}"`);
+  const methodsFlag = values['authorize-methods'];
+  const methods = methodsFlag?.split(',').map((m) => m.trim().toUpperCase());
+  if (methods?.some((m) => m !== 'GET' && m !== 'POST')) {
+    throw new UsageError(`--authorize-methods must be GET, POST or GET,POST, got "${methodsFlag}"`);
+  }
+  const version = values['sngine-version'];
+  if (version !== undefined && !Object.hasOwn(sngineVersions, version)) {
+    throw new UsageError(`--sngine-version must be one of ${Object.keys(sngineVersions).join(', ')}, got "${version}"`);
   }
   const language = values.language ?? 'en_us';
   if (language !== 'en_us' && language !== 'ar_sa') throw new UsageError(`--language must be en_us or ar_sa, got "${language}"`);
   const redirectURL = values['redirect-url'];
-  if (redirectURL !== undefined && !/^https?:\/\/[^\s]+$/.test(redirectURL)) {
+  if (redirectURL !== undefined && appProblem({ name: 'x', redirectURL })) {
     throw new UsageError(`--redirect-url must be an http or https URL, got "${redirectURL}"`);
   }
+  const appId = values['app-id'];
+  if (appId !== undefined && appProblem({ name: 'x', redirectURL: defaultRedirectURL, appId })) {
+    throw new UsageError(`--app-id must be a decimal number of at most 15 digits without leading zeros, got "${appId}"`);
+  }
+  const appSecret = values['app-secret'];
+  // Never echo the secret: the terminal's scrollback may be shared.
+  if (appSecret !== undefined && appProblem({ name: 'x', redirectURL: defaultRedirectURL, appSecret })) {
+    throw new UsageError('--app-secret must be visible ASCII characters without spaces');
+  }
+  const adminToken = values['admin-token'];
+  if (adminToken !== undefined && !/^[\x21-\x7e]+$/.test(adminToken)) {
+    throw new UsageError('--admin-token must be visible ASCII characters without spaces');
+  }
   const seed = values.seed ? readSeed(values.seed) : { users: demoUsers };
+  const apps = [...(seed.apps ?? [])];
+  // The ready-made app is a seed too, so reset() keeps it and --data does not add it twice.
+  const pinned = appId !== undefined || appSecret !== undefined;
+  const wanted = redirectURL ?? (pinned || apps.length + appsInDataFile(values.data) === 0 ? defaultRedirectURL : undefined);
+  if (wanted !== undefined && (pinned || !apps.some((app) => app.redirectURL === wanted))) {
+    apps.push({ name: 'Local test app', redirectURL: wanted, ...(appId && { appId }), ...(appSecret && { appSecret }) });
+  }
   return {
-    redirectURL,
-    options: {
-      port: values.port === undefined ? 4000 : integer('--port', values.port, 0, 65535),
-      host: values.host ?? '127.0.0.1',
-      users: seed.users ?? [],
-      apps: seed.apps ?? [],
-      dataFile: values.data,
-      accessTokenTTL: values['token-ttl'] === undefined ? 3600 : integer('--token-ttl', values['token-ttl'], 1, 10 * 365 * 86400),
-      authorizeMethods: [...new Set(methods)] as AuthorizeMethod[],
-      siteName: values['site-name'] ?? 'Kvixi',
-      language: language as SiteLanguage,
-    },
+    port: values.port === undefined ? 4000 : integer('--port', values.port, 0, 65535),
+    host: values.host ?? '127.0.0.1',
+    users: seed.users ?? [],
+    apps,
+    dataFile: values.data,
+    accessTokenTTL: values['token-ttl'] === undefined ? 3600 : integer('--token-ttl', values['token-ttl'], 1, 10 * 365 * 86400),
+    ...(version !== undefined && { sngineVersion: version as SngineVersion }),
+    ...(methods !== undefined && { authorizeMethods: [...new Set(methods)] as AuthorizeMethod[] }),
+    siteName: values['site-name'] ?? 'Kvixi',
+    language: language as SiteLanguage,
+    ...(adminToken !== undefined && { adminToken }),
   };
+}
+
+/** A shell-quoted value, so a pasted line works whatever the secret holds. */
+function shellValue(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+function controlAPILine(emu: KvixiEmulator, options: EmulatorOptions): string {
+  const where = `${emu.url}/__emulator/`;
+  if (options.adminToken !== undefined) return `Control API:    ${where}  (send Authorization: Bearer <your --admin-token>)`;
+  if (isLoopbackHost(options.host ?? '127.0.0.1')) return `Control API:    ${where}  (loopback only)`;
+  return 'Control API:    off (listening beyond loopback; set --admin-token to turn it on)';
 }
 
 async function main(): Promise<void> {
@@ -127,12 +200,8 @@ async function main(): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  const { options, redirectURL } = parsed;
+  const options = parsed;
   const emu = await startEmulator(options);
-  const wanted = redirectURL ?? (emu.apps.length === 0 ? defaultRedirectURL : undefined);
-  if (wanted !== undefined && !emu.apps.some((app) => app.redirectURL === wanted)) {
-    emu.registerApp({ name: 'Local test app', redirectURL: wanted });
-  }
 
   // Listen before printing: a script may send the signal as soon as it reads the output.
   const stop = (signal: string): void => {
@@ -153,7 +222,13 @@ async function main(): Promise<void> {
     lines.push('', `App "${app.name}"`, `  app_id:       ${app.appId}`, `  app_secret:   ${app.appSecret}`,
       `  redirect URL: ${app.redirectURL}`, `  login URL:    ${emu.url}/api/oauth?app_id=${app.appId}`);
   }
-  lines.push('', `Apps dashboard: ${emu.url}/developers/apps`, 'Press Ctrl-C to stop.', '');
+  if (emu.apps.length > 0) {
+    lines.push('', `Ready to paste into your app's environment${emu.apps.length > 1 ? ' (one line per app)' : ''}:`);
+    for (const app of emu.apps) {
+      lines.push(`KVIXI_BASE_URL=${shellValue(emu.url)} KVIXI_APP_ID=${app.appId} KVIXI_APP_SECRET=${shellValue(app.appSecret)}`);
+    }
+  }
+  lines.push('', `Apps dashboard: ${emu.url}/developers/apps`, controlAPILine(emu, options), 'Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n'));
 }
 

@@ -3,7 +3,8 @@ import { html } from './html.js';
 import { fullName, sendNotFound, sendPage, signedInUser } from './pages.js';
 import { isBlank } from './php.js';
 import type { Site } from './site.js';
-import { param, redirect } from './transport.js';
+import { appProblem } from './store.js';
+import { fromAnotherOrigin, param, redirect, sameSecret } from './transport.js';
 
 // The site's own pages: the home page a "Cancel" leads to, and the developers' apps dashboard.
 
@@ -34,7 +35,7 @@ Redirect URL: <code>${app.redirectURL}</code><br>
   const body = html`<div class="card"><h1>Apps</h1>${list}</div>
 <div class="card"><h2>Create a new app</h2>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/developers/apps">
+<form method="post" action="/developers/apps"><input type="hidden" name="csrf" value="${site.csrfToken}">
 <label for="app-name">App name</label><input id="app-name" name="app_name" required value="${value('app_name')}">
 <label for="app-domain">Domain</label><input id="app-domain" name="app_domain" placeholder="example.com" value="${value('app_domain')}">
 <label for="app-redirect-url">Redirect URL</label><input id="app-redirect-url" name="app_redirect_url" type="url" required placeholder="http://localhost:3000/auth/kvixi/callback" value="${value('app_redirect_url')}">
@@ -43,30 +44,24 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   sendPage(site, res, status, 'Apps', body, user);
 }
 
-function isWebURL(text: string): boolean {
-  if (/[\u0000-\u001f\u007f]/.test(text)) return false;
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 /** `GET|POST /developers/apps` */
 export function appsDashboard(site: Site, req: IncomingMessage, res: ServerResponse, form: URLSearchParams | undefined): void {
   if (!site.developersEnabled) return sendNotFound(site, res);
   if (req.method !== 'POST') return appsPage(site, req, res, 200);
+  // A page on another site must not create apps (with its own redirect URL) in a developer's emulator.
+  if (fromAnotherOrigin(req) || !sameSecret(param(form, 'csrf'), site.csrfToken)) {
+    return appsPage(site, req, res, 403, 'This form was not sent from this apps dashboard. Reload the page and try again.');
+  }
   const name = param(form, 'app_name')?.trim() ?? '';
   const redirectURL = param(form, 'app_redirect_url')?.trim() ?? '';
   if (isBlank(name)) return appsPage(site, req, res, 400, 'An app name is required.', form);
-  if (!isWebURL(redirectURL)) return appsPage(site, req, res, 400, 'The redirect URL must be an http or https URL.', form);
   const domain = param(form, 'app_domain')?.trim();
-  site.store.registerApp({
-    name,
-    redirectURL,
-    domain: domain || undefined,
-    description: param(form, 'app_description')?.trim() ?? '',
-  });
+  const app = { name, redirectURL, domain: domain || undefined, description: param(form, 'app_description')?.trim() ?? '' };
+  const problem = appProblem(app);
+  if (problem) {
+    const error = problem.startsWith('redirectURL') ? 'The redirect URL must be an http or https URL.' : `The app needs ${problem}.`;
+    return appsPage(site, req, res, 400, error, form);
+  }
+  site.store.registerApp(app);
   redirect(res, '/developers/apps');
 }

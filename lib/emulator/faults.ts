@@ -48,24 +48,32 @@ export class FaultQueue {
   take(endpoint: FaultEndpoint): EmulatorFault | undefined {
     return this.queues.get(endpoint)?.shift();
   }
+
+  clear(): void {
+    this.queues.clear();
+  }
 }
 
 function validate(fault: EmulatorFault): void {
   switch (fault?.type) {
     case 'error':
-      if (typeof fault.message !== 'string') throw new TypeError('an error fault requires a message');
+      if (typeof fault.message !== 'string') throw new TypeError('an error fault requires a message (a string)');
       return;
     case 'http':
       if (!Number.isInteger(fault.status) || fault.status < 200 || fault.status > 599) {
         throw new TypeError('an http fault requires a status from 200 to 599');
       }
+      if (fault.body !== undefined && typeof fault.body !== 'string') throw new TypeError('an http fault body must be a string');
+      if (fault.contentType !== undefined && !(typeof fault.contentType === 'string' && /^[\x20-\x7e]+$/.test(fault.contentType))) {
+        throw new TypeError('an http fault contentType must be a header value of visible ASCII');
+      }
       return;
     case 'delay':
-      if (!(fault.ms >= 0)) throw new TypeError('a delay fault requires ms >= 0');
+      if (!(typeof fault.ms === 'number' && fault.ms >= 0 && fault.ms <= 2_147_483_647)) throw new TypeError('a delay fault requires ms, a number from 0 to 2147483647');
       return;
     case 'hang':
       return;
     default:
-      throw new TypeError('a fault must have type error, http, delay or hang');
+      throw new TypeError('a fault requires type error, http, delay or hang');
   }
 }

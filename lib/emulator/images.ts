@@ -13,3 +13,9 @@ export const uploadedPictureSvg = `<svg xmlns="http://www.w3.org/2000/svg" width
 <ellipse cx="100" cy="190" rx="70" ry="58" fill="#e9ecff"/>
 </svg>
 `;
+
+/** A 16×16 "K" in the site's colour, so browsers (and browser tests) stop logging a 404 for it. */
+export const faviconPng = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAATklEQVR42mOIK3rCEFf05D+ZmIESzWCMYQAMYFOMTY5oA3CJE2UAPlcRNACfZoIGENKM1wBiNNPWAIq9QJVApEo0UiUhkZSUyclMFGVnAPdC7NPcF8LXAAAAAElFTkSuQmCC',
+  'base64',
+);

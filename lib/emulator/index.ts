@@ -1,12 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import { isLoopbackHost, type ControlAccess } from './control.js';
 import { FaultQueue, type EmulatorFault, type FaultEndpoint } from './faults.js';
+import { LoginQueue, loginDecisions, type QueuedLogin } from './login-queue.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
-import { startServer } from './server.js';
-import { genderNames, type Site, type SiteLanguage } from './site.js';
-import { Store, type EmulatorApp, type EmulatorUser, type NewApp, type NewUser } from './store.js';
+import { startServer, type RunningServer } from './server.js';
+import { genderNames, sngineVersions, type Site, type SiteLanguage, type SngineVersion } from './site.js';
+import {
+  appProblem, Store, userProblem, type EmulatorApp, type EmulatorUser, type NewApp, type NewUser,
+} from './store.js';
 
 export type { EmulatorFault, FaultEndpoint } from './faults.js';
+export type { LoginDecision, QueuedLogin } from './login-queue.js';
 export type { RecordedRequest } from './request-log.js';
-export type { SiteLanguage } from './site.js';
+export type { SiteLanguage, SngineVersion } from './site.js';
 export type {
   EmulatorApp, EmulatorGender, EmulatorRelationship, EmulatorUser, NewApp, NewUser,
 } from './store.js';
@@ -41,7 +47,15 @@ export interface EmulatorOptions {
   /** Access token lifetime in seconds. Default 3600 as documented; real Sngine servers use 60. */
   accessTokenTTL?: number;
   /**
-   * Where `/api/authorize` reads `app_id`, `app_secret` and `auth_key`. Default both.
+   * The Sngine release to answer as: `'2.7'`, `'3.11'`, `'4.0.3'` or `'4.2'`. It sets where
+   * `/api/authorize` reads its parameters (query string up to 4.0.3, form body from 4.0.4), the
+   * form of `user_gender` (`female`, `2`, `Female`) and whether `profile_picture` and
+   * `profile_cover` are sent (4.x only). Unset: 4.x answers, and `/api/authorize` reads both.
+   */
+  sngineVersion?: SngineVersion;
+  /**
+   * Where `/api/authorize` reads `app_id`, `app_secret` and `auth_key`; overrides what
+   * `sngineVersion` implies. Default both.
    * `['GET']` acts like Sngine up to 4.0.3 (query string only), `['POST']` like 4.0.4 and later
    * (form body only). Parameters sent the other way are not read, so the answer is
    * "Bad Request, invalid app_id".
@@ -61,6 +75,16 @@ export interface EmulatorOptions {
   bodyLimit?: number;
   /** How many recent requests `requests` keeps. Default 1000. */
   requestLogLimit?: number;
+  /**
+   * Redirect a user who approved the app before without showing the consent page again, as
+   * Sngine does. Default true; false shows the consent page on every login.
+   */
+  rememberApprovals?: boolean;
+  /**
+   * Requires `Authorization: Bearer <adminToken>` on every call to the HTTP control API
+   * (`/__emulator/…`). Without it the control API is on only when `host` is a loopback address.
+   */
+  adminToken?: string;
 }
 
 /**
@@ -72,6 +96,8 @@ export interface EmulatorOptions {
  * const app = emu.registerApp({ name: 'My app', redirectURL: 'http://localhost:3000/cb' });
  * const user = emu.addUser({ firstname: 'Jane' });
  * const authKey = emu.issueAuthKey({ appId: app.appId, userId: user.userId });
+ * emu.enqueueLogin({ userId: user.userId }); // the next visit to /api/oauth: Jane approves
+ * emu.reset();                               // between tests: back to the state after start
  * await emu.close();
  * ```
  */
@@ -91,13 +117,39 @@ export interface KvixiEmulator {
   addUser(user?: NewUser): EmulatorUser;
   /** Deletes a user: their still-valid tokens then get `[]` from `get_user_info`. Returns false when unknown. */
   deleteUser(userId: string): boolean;
-  /** Approves the app for the user and returns the `auth_key` the redirect would have carried. */
+  /**
+   * Approves the app for the user and returns the `auth_key` the redirect would have carried.
+   * At most 5 unused keys are kept per app and user: a sixth makes the oldest stop working.
+   */
   issueAuthKey(grant: { appId: string; userId: string }): string;
+  /**
+   * Queues a login: the next browser visit to `/api/oauth` is answered as if this user had signed
+   * in and chosen `decision`. `'approve'` (the default) is one 302 to the app's redirect URL with
+   * a fresh `auth_key`; `'cancel'` is where the Cancel link leads, the site's home page. Queued
+   * logins are used first in, first out; the browser is not left signed in.
+   */
+  enqueueLogin(login: QueuedLogin): void;
+  /**
+   * Forgets that the user approved the app, so their next login shows the consent page again.
+   * Without an argument, forgets every approval. Returns false when there was none to forget.
+   */
+  revokeApproval(grant?: { appId: string; userId: string }): boolean;
   /** Makes the next call to `endpoint` misbehave; several calls queue several faults. */
   failNext(endpoint: FaultEndpoint, fault: EmulatorFault): void;
+  /** Drops every queued fault. */
+  clearFaults(): void;
+  /**
+   * Back to the state right after `startEmulator()` returned: the seeded users and apps (those
+   * added since are removed), no approvals, auth keys, tokens, sessions, faults, queued logins or
+   * recorded requests, and the clock offset back to 0.
+   */
+  reset(): void;
   /** Moves the emulator's clock forward, e.g. past the access token lifetime. */
   advance(seconds: number): void;
-  /** The emulator's clock in milliseconds. */
+  /**
+   * The emulator's clock in milliseconds. Bound, so it can be handed on as a clock:
+   * `new KvixiStrategy({ …, now: emu.now }, verify)` makes `advance()` move the strategy's clock too.
+   */
   now(): number;
   /** Forgets the recorded requests. */
   clearRequests(): void;
@@ -106,7 +158,7 @@ export interface KvixiEmulator {
 }
 
 function checkOptions(options: EmulatorOptions): void {
-  const { port, accessTokenTTL, authorizeMethods, language, bodyLimit } = options;
+  const { port, accessTokenTTL, authorizeMethods, language, bodyLimit, sngineVersion, rememberApprovals, adminToken } = options;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new TypeError('startEmulator() requires port to be an integer from 0 to 65535');
   }
@@ -122,19 +174,46 @@ function checkOptions(options: EmulatorOptions): void {
   if (bodyLimit !== undefined && !(Number.isInteger(bodyLimit) && bodyLimit > 0)) {
     throw new TypeError('startEmulator() requires bodyLimit to be a positive number of bytes');
   }
+  if (sngineVersion !== undefined && !Object.hasOwn(sngineVersions, sngineVersion)) {
+    throw new TypeError(`startEmulator() requires sngineVersion to be one of ${Object.keys(sngineVersions).join(', ')}`);
+  }
+  if (rememberApprovals !== undefined && typeof rememberApprovals !== 'boolean') {
+    throw new TypeError('startEmulator() requires rememberApprovals to be true or false');
+  }
+  if (adminToken !== undefined && !(typeof adminToken === 'string' && /^[\x21-\x7e]+$/.test(adminToken))) {
+    throw new TypeError('startEmulator() requires adminToken to be a non-empty string of visible ASCII characters');
+  }
+  for (const list of ['users', 'apps'] as const) {
+    if (options[list] !== undefined && !Array.isArray(options[list])) throw new TypeError(`startEmulator() requires ${list} to be an array`);
+  }
+  // Every seed is checked before any is stored, so a bad one leaves no half-seeded data file.
+  options.users?.forEach((user, i) => {
+    const problem = userProblem(user, `users[${i}].`);
+    if (problem) throw new TypeError(`startEmulator() requires ${problem}`);
+  });
+  options.apps?.forEach((app, i) => {
+    const problem = appProblem(app, `apps[${i}].`);
+    if (problem) throw new TypeError(`startEmulator() requires ${problem}`);
+  });
 }
 
 function seed(store: Store, options: EmulatorOptions): void {
-  for (const user of options.users ?? []) {
-    const known = (user.userId !== undefined && store.users.has(user.userId))
-      || (user.username !== undefined && store.findByLogin(user.username));
-    if (!known) store.addUser(user);
-  }
-  for (const app of options.apps ?? []) {
-    const known = [...store.apps.values()].some((a) => a.appId === app.appId
-      || (app.appId === undefined && a.name === app.name && a.redirectURL === app.redirectURL));
-    if (!known) store.registerApp(app);
-  }
+  for (const user of options.users ?? []) store.seedUser(user);
+  for (const app of options.apps ?? []) store.seedApp(app);
+}
+
+/** The control API is on for loopback hosts, or anywhere with a token, never open to a network. */
+function controlAccess(host: string, adminToken: string | undefined): ControlAccess {
+  if (adminToken !== undefined) return { adminToken };
+  if (isLoopbackHost(host)) return {};
+  return { off: `the control API is off: the emulator listens on ${host}, beyond this machine, without an admin token (adminToken, --admin-token)` };
+}
+
+function checkGrant(fn: string, grant: unknown): { appId: string; userId: string } {
+  const { appId, userId } = (grant ?? {}) as Record<string, unknown>;
+  if (typeof appId !== 'string') throw new TypeError(`${fn} requires appId (a string)`);
+  if (typeof userId !== 'string') throw new TypeError(`${fn} requires userId (a string)`);
+  return { appId, userId };
 }
 
 function baseURL(host: string, port: number): string {
@@ -168,24 +247,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Kvix
     dataFile: options.dataFile,
   });
   seed(store, options);
+  store.markInitial();
+  const version = options.sngineVersion === undefined ? undefined : sngineVersions[options.sngineVersion];
   const site: Site = {
     store,
     name: options.siteName ?? 'Kvixi',
     url: '',
     language: options.language ?? 'en_us',
     developersEnabled: options.developersEnabled ?? true,
-    authorizeMethods: new Set(options.authorizeMethods ?? ['GET', 'POST']),
+    authorizeMethods: new Set(options.authorizeMethods ?? version?.authorizeMethods ?? ['GET', 'POST']),
+    generation: version?.generation ?? 4,
+    rememberApprovals: options.rememberApprovals ?? true,
+    logins: new LoginQueue(),
+    csrfToken: randomBytes(16).toString('hex'),
   };
   const faults = new FaultQueue();
   const log = new RequestLog(options.requestLogLimit ?? 1000);
-  const running = await startServer({ site, faults, log, bodyLimit: options.bodyLimit ?? 64 * 1024 }, options.port ?? 0, host);
-  const address = running.server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  site.url = baseURL(host, port);
+  let running: RunningServer | undefined;
+  let port = options.port ?? 0;
 
-  return {
-    url: site.url,
-    port,
+  const emulator: KvixiEmulator = {
+    get url() {
+      return site.url;
+    },
+    get port() {
+      return port;
+    },
     get requests() {
       return log.list();
     },
@@ -198,11 +285,40 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Kvix
     registerApp: (app) => store.registerApp(app),
     addUser: (user) => store.addUser(user),
     deleteUser: (userId) => store.deleteUser(userId),
-    issueAuthKey: ({ appId, userId }) => store.approve(appId, userId),
+    issueAuthKey: (grant) => {
+      const { appId, userId } = checkGrant('issueAuthKey()', grant);
+      return store.approve(appId, userId);
+    },
+    enqueueLogin: (login) => {
+      const { userId, decision = 'approve' } = (login ?? {}) as Partial<QueuedLogin>;
+      if (typeof userId !== 'string' || !store.users.has(userId)) {
+        throw new TypeError(`enqueueLogin() requires userId to be the userId of an existing user`);
+      }
+      if (!loginDecisions.includes(decision)) throw new TypeError(`enqueueLogin() requires decision to be one of ${loginDecisions.join(', ')}`);
+      site.logins.add({ userId, decision });
+    },
+    revokeApproval: (grant) => store.revokeApproval(grant === undefined ? undefined : checkGrant('revokeApproval()', grant)),
     failNext: (endpoint, fault) => faults.add(endpoint, fault),
+    clearFaults: () => faults.clear(),
+    reset: () => {
+      store.reset();
+      faults.clear();
+      site.logins.clear();
+      log.clear();
+    },
     advance: (seconds) => store.advance(seconds),
     now: () => store.now(),
     clearRequests: () => log.clear(),
-    close: () => running.close(),
+    close: () => running?.close() ?? Promise.resolve(),
   };
+
+  running = await startServer(
+    { site, faults, log, bodyLimit: options.bodyLimit ?? 64 * 1024, control: { target: emulator, ...controlAccess(host, options.adminToken) } },
+    port,
+    host,
+  );
+  const address = running.server.address();
+  if (typeof address === 'object' && address) port = address.port;
+  site.url = baseURL(host, port);
+  return emulator;
 }

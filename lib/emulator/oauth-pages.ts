@@ -4,6 +4,7 @@ import { messages } from './messages.js';
 import { fullName, sendErrorPage, sendNotFound, sendPage, sessionCookie, signedInUser } from './pages.js';
 import { intval, isBlank } from './php.js';
 import { defaultAvatarPath, type Site } from './site.js';
+import type { LoginDecision } from './login-queue.js';
 import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
 import { cookie, param, redirect } from './transport.js';
 
@@ -71,6 +72,15 @@ function redirectWithAuthKey(site: Site, res: ServerResponse, app: EmulatorApp, 
   redirect(res, `${app.redirectURL}?auth_key=${site.store.approve(app.appId, user.userId)}`);
 }
 
+/** The oldest queued login whose user still exists; one for a deleted user is dropped. */
+function takeQueuedLogin(site: Site): { user: EmulatorUser; decision: LoginDecision } | undefined {
+  for (let login = site.logins.take(); login; login = site.logins.take()) {
+    const user = site.store.users.get(login.userId);
+    if (user) return { user, decision: login.decision };
+  }
+  return undefined;
+}
+
 /** `GET|POST /api/oauth?app_id=…` */
 export function oauthPage(site: Site, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, form: URLSearchParams | undefined): void {
   const rawAppId = param(query, 'app_id');
@@ -78,10 +88,16 @@ export function oauthPage(site: Site, req: IncomingMessage, res: ServerResponse,
   const app = site.store.apps.get(String(intval(rawAppId!)));
   if (!app) return sendErrorPage(site, res, messages.unknownApp);
 
+  const queued = takeQueuedLogin(site);
+  if (queued) {
+    // What the consent page's two choices lead to: the app's redirect URL, or Cancel's link home.
+    return queued.decision === 'approve' ? redirectWithAuthKey(site, res, app, queued.user) : redirect(res, '/');
+  }
+
   const here = `/api/oauth?app_id=${encodeURIComponent(rawAppId!)}`;
   const user = signedInUser(site, req);
   if (!user) return signInPage(site, res, here);
-  if (site.store.hasApproved(app.appId, user.userId)) return redirectWithAuthKey(site, res, app, user);
+  if (site.rememberApprovals && site.store.hasApproved(app.appId, user.userId)) return redirectWithAuthKey(site, res, app, user);
   if (req.method === 'POST' && param(form, 'approve') !== undefined) return redirectWithAuthKey(site, res, app, user);
   consentPage(site, res, app, user, here);
 }

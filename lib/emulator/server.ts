@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { authorize } from './authorize.js';
+import { handleControl, isControlPath, refuse, type Control } from './control.js';
 import { appsDashboard, homePage } from './dashboard.js';
 import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
-import { defaultAvatarPng, uploadedPictureSvg } from './images.js';
+import { defaultAvatarPng, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
 import { sendErrorPage, sendNotFound } from './pages.js';
@@ -22,6 +23,8 @@ export interface ServerParts {
   log: RequestLog;
   /** Largest request body accepted, in bytes; more answers 413. */
   bodyLimit: number;
+  /** The HTTP control API under `/__emulator/`. */
+  control: Control;
 }
 
 export interface RunningServer {
@@ -85,13 +88,16 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
   }
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (path === '/') return homePage(site, req, res);
+    if (path === '/favicon.ico') return sendBytes(res, faviconPng, 'image/png');
     if (path.startsWith('/content/uploads/')) return sendText(res, 200, uploadedPictureSvg, 'image/svg+xml');
-    if (avatarPaths.has(path)) {
-      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': defaultAvatarPng.length });
-      return void res.end(defaultAvatarPng);
-    }
+    if (avatarPaths.has(path)) return sendBytes(res, defaultAvatarPng, 'image/png');
   }
   sendNotFound(site, res);
+}
+
+function sendBytes(res: ServerResponse, bytes: Buffer, contentType: string): void {
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+  res.end(bytes);
 }
 
 function faultEndpoint(path: string): FaultEndpoint | undefined {
@@ -148,10 +154,27 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
     ).catch(() => fail(res));
   }
 
+  function control(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (!hasBody(req)) return handleControl(parts.control, req, res, path, undefined);
+    readBody(req, parts.bodyLimit, (error, body) => {
+      if (error instanceof BodyTooLarge) {
+        return refuse(res, 413, `the body is larger than ${parts.bodyLimit} bytes`, { Connection: 'close' });
+      }
+      if (error) return void res.destroy();
+      try {
+        handleControl(parts.control, req, res, path, body);
+      } catch {
+        fail(res);
+      }
+    });
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
     const path = mark === -1 ? url : url.slice(0, mark);
+    // Control calls skip the request log and fault injection: they are the test's, not the app's.
+    if (isControlPath(path)) return control(req, res, path);
     const query = new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1));
     if (!hasBody(req)) return respond({ req, res, path, query, form: undefined });
     readBody(req, parts.bodyLimit, (error, body) => {

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 /** A gender as the user picked it; each Sngine generation sends it differently. */
 export type EmulatorGender = 'male' | 'female' | 'other';
@@ -120,6 +120,109 @@ export interface StoreOptions {
 
 const hex32 = (): string => randomBytes(16).toString('hex');
 const pairKey = (appId: string, userId: string): string => `${appId}:${userId}`;
+const appRecord = (appId: string): string => `app:${appId}`;
+const userRecord = (userId: string): string => `user:${userId}`;
+
+/** Unused auth keys kept per (app, user); issuing one more makes the oldest stop working. */
+export const maxUnusedAuthKeys = 5;
+
+const genders: readonly string[] = ['male', 'female', 'other'];
+const relationships: readonly string[] = ['single', 'relationship', 'married', 'complicated', 'separated', 'divorced', 'widowed'];
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+type FieldRule = (value: unknown) => string | undefined;
+
+const text = (what = 'a string'): FieldRule => (value) =>
+  typeof value === 'string' && !controlCharacters.test(value) ? undefined : what;
+const nonBlank = (what: string): FieldRule => (value) =>
+  typeof value === 'string' && value.trim() !== '' && !controlCharacters.test(value) ? undefined : what;
+const nullable = (rule: FieldRule): FieldRule => (value) => (value === null ? undefined : rule(value));
+const pattern = (re: RegExp, what: string): FieldRule => (value) => (typeof value === 'string' && re.test(value) ? undefined : what);
+const oneOf = (allowed: readonly string[]): FieldRule => (value) =>
+  typeof value === 'string' && allowed.includes(value) ? undefined : `one of ${allowed.join(', ')}`;
+
+const userRules: Record<keyof EmulatorUser, FieldRule> = {
+  userId: pattern(/^[1-9]\d{0,14}$/, 'a decimal number as a string, e.g. "5"'),
+  username: nonBlank('a non-blank string'),
+  email: nonBlank('a non-blank string'),
+  password: text(),
+  firstname: text(),
+  lastname: text(),
+  gender: oneOf(genders),
+  birthdate: nullable(pattern(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD or null')),
+  picture: nullable(nonBlank('a path under the uploads URL or null')),
+  cover: nullable(nonBlank('a path under the uploads URL or null')),
+  registered: pattern(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'YYYY-MM-DD HH:MM:SS'),
+  verified: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
+  relationship: nullable(oneOf(relationships)),
+  biography: nullable(text('a string or null')),
+  website: nullable(text('a string or null')),
+};
+
+const appRules: Record<keyof NewApp, FieldRule> = {
+  name: nonBlank('a non-blank string'),
+  redirectURL: (value) => (typeof value === 'string' && isWebURL(value) ? undefined : 'an absolute http or https URL without control characters'),
+  domain: text(),
+  description: text(),
+  // Lookups go through PHP intval() done in doubles here, exact up to 15 digits.
+  appId: pattern(/^[1-9]\d{0,14}$/, 'a decimal number of at most 15 digits, as a string, without leading zeros'),
+  appSecret: pattern(/^[\x21-\x7e]+$/, 'a non-blank string of visible ASCII characters'),
+};
+
+/** What is wrong with the first bad field, e.g. `username to be a non-blank string, got a number`. */
+function fieldProblem(input: unknown, rules: Record<string, FieldRule>, required: readonly string[], at: string): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return `${at ? at.replace(/\.$/, '') : 'its argument'} to be an object, got ${typeName(input)}`;
+  }
+  for (const name of Object.keys(input)) {
+    if (!Object.hasOwn(rules, name)) return `known field names, got ${at}${name}`;
+  }
+  for (const [name, rule] of Object.entries(rules)) {
+    const value = (input as Record<string, unknown>)[name];
+    if (value === undefined) {
+      if (required.includes(name)) return `${at}${name}, which is missing`;
+      continue;
+    }
+    const wanted = rule(value);
+    // Never echo the value: it may be a secret.
+    if (wanted !== undefined) return `${at}${name} to be ${wanted}, got ${typeof value === 'string' ? 'another string' : typeName(value)}`;
+  }
+  return undefined;
+}
+
+/** Why a user's fields cannot be stored, or undefined when they can. `at` prefixes field names (`users[0].`). */
+export function userProblem(input: unknown, at = ''): string | undefined {
+  return fieldProblem(input, userRules, [], at);
+}
+
+/** Why an app's fields cannot be registered, or undefined when they can. */
+export function appProblem(input: unknown, at = ''): string | undefined {
+  return fieldProblem(input, appRules, ['name', 'redirectURL'], at);
+}
+
+function isWebURL(text: string): boolean {
+  if (controlCharacters.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A redirect URL as it can travel in a `Location` header: one with characters beyond visible
+ * ASCII (`/€/cb`, an IDN host) is stored percent-encoded (and punycoded) as a browser would send it.
+ */
+export function encodeRedirectURL(url: string): string {
+  return /[^\x21-\x7e]/.test(url) && isWebURL(url) ? new URL(url).href : url;
+}
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as Sngine stores dates. */
 export function sqlDate(ms: number): string {
@@ -132,13 +235,42 @@ export class Store {
   readonly users = new Map<string, EmulatorUser>();
   private readonly approvals = new Set<string>();
   private readonly authKeys = new Map<string, Grant>();
+  /** Each pair's unused auth keys, oldest first, so old ones can be dropped. */
+  private readonly authKeysByPair = new Map<string, string[]>();
   private readonly tokensByPair = new Map<string, IssuedToken>();
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly sessions = new Map<string, string>();
+  /** The records the data file held when this store last read or wrote it. */
+  private seenOnDisk = new Set<string>();
   private clockOffset = 0;
+  private initial: { apps: EmulatorApp[]; users: EmulatorUser[] } = { apps: [], users: [] };
 
   constructor(private readonly options: StoreOptions) {
     if (options.dataFile && existsSync(options.dataFile)) this.load(options.dataFile);
+  }
+
+  /** Remembers the current apps and users as the state `reset()` returns to. */
+  markInitial(): void {
+    this.initial = { apps: [...this.apps.values()], users: [...this.users.values()] };
+  }
+
+  /** Back to the marked apps and users, with no approvals, keys, tokens or sessions, on the real clock. */
+  reset(): void {
+    this.mutate(() => this.restoreInitial());
+  }
+
+  private restoreInitial(): void {
+    this.apps.clear();
+    this.users.clear();
+    for (const app of this.initial.apps) this.apps.set(app.appId, app);
+    for (const user of this.initial.users) this.users.set(user.userId, user);
+    this.approvals.clear();
+    this.authKeys.clear();
+    this.authKeysByPair.clear();
+    this.tokensByPair.clear();
+    this.tokens.clear();
+    this.sessions.clear();
+    this.clockOffset = 0;
   }
 
   now(): number {
@@ -151,32 +283,56 @@ export class Store {
   }
 
   registerApp(input: NewApp): EmulatorApp {
-    if (!input.name?.trim()) throw new TypeError('registerApp() requires a name');
-    if (!input.redirectURL?.trim()) throw new TypeError('registerApp() requires a redirectURL');
-    // A control character would be dropped by URL parsing here yet break the Location header later.
-    if (/[\u0000-\u001f\u007f]/.test(input.redirectURL)) {
-      throw new TypeError('registerApp() requires a redirectURL without control characters');
-    }
+    const problem = appProblem(input);
+    if (problem) throw new TypeError(`registerApp() requires ${problem}`);
+    return this.mutate(() => this.insertApp(input));
+  }
+
+  addUser(input: NewUser = {}): EmulatorUser {
+    const problem = userProblem(input);
+    if (problem) throw new TypeError(`addUser() requires ${problem}`);
+    return this.mutate(() => this.insertUser(input));
+  }
+
+  /** Adds a seed user unless one with its userId or username exists, in memory or in the data file. */
+  seedUser(input: NewUser): void {
+    this.mutate(() => {
+      const known = (input.userId !== undefined && this.users.has(input.userId))
+        || (input.username !== undefined && this.findByLogin(input.username));
+      if (!known) this.insertUser(input);
+    });
+  }
+
+  /** Adds a seed app unless it exists: the same appId, or without one the same name and redirect URL. */
+  seedApp(input: NewApp): void {
+    this.mutate(() => {
+      const redirectURL = encodeRedirectURL(input.redirectURL);
+      const known = [...this.apps.values()].some((a) => a.appId === input.appId
+        || (input.appId === undefined && a.name === input.name && a.redirectURL === redirectURL));
+      if (!known) this.insertApp(input);
+    });
+  }
+
+  deleteUser(userId: string): boolean {
+    return this.mutate(() => this.users.delete(userId));
+  }
+
+  private insertApp(input: NewApp): EmulatorApp {
     const appId = input.appId ?? this.newAppId();
-    // Lookups go through PHP intval() done in doubles here, exact up to 15 digits.
-    if (!/^\d{1,15}$/.test(appId) || /^0./.test(appId)) {
-      throw new TypeError('registerApp() requires appId to be a decimal number of at most 15 digits, without leading zeros');
-    }
     if (this.apps.has(appId)) throw new TypeError(`an app with appId ${appId} already exists`);
     const app: EmulatorApp = {
       appId,
       appSecret: input.appSecret ?? hex32(),
       name: input.name,
       domain: input.domain ?? hostOf(input.redirectURL),
-      redirectURL: input.redirectURL,
+      redirectURL: encodeRedirectURL(input.redirectURL),
       description: input.description ?? '',
     };
     this.apps.set(appId, app);
-    this.save();
     return { ...app };
   }
 
-  addUser(input: NewUser = {}): EmulatorUser {
+  private insertUser(input: NewUser): EmulatorUser {
     const userId = input.userId ?? String(this.nextUserId());
     if (this.users.has(userId)) throw new TypeError(`a user with userId ${userId} already exists`);
     const username = input.username ?? this.freeUsername(input.firstname ?? `user${userId}`);
@@ -199,14 +355,7 @@ export class Store {
       website: input.website ?? null,
     };
     this.users.set(userId, user);
-    this.save();
     return { ...user };
-  }
-
-  deleteUser(userId: string): boolean {
-    const deleted = this.users.delete(userId);
-    if (deleted) this.save();
-    return deleted;
   }
 
   /** Finds a user by username or e-mail, case-insensitively as MySQL compares them. */
@@ -222,13 +371,29 @@ export class Store {
     return this.approvals.has(pairKey(appId, userId));
   }
 
+  /** Forgets approvals: one pair's, or every one. Returns false when that pair had none. */
+  revokeApproval(grant?: Grant): boolean {
+    if (grant === undefined) {
+      const had = this.approvals.size > 0;
+      this.approvals.clear();
+      return had;
+    }
+    return this.approvals.delete(pairKey(grant.appId, grant.userId));
+  }
+
   /** Records the user's approval and creates the auth key the redirect carries. */
   approve(appId: string, userId: string): string {
     if (!this.apps.has(appId)) throw new TypeError(`no app with appId ${appId}`);
     if (!this.users.has(userId)) throw new TypeError(`no user with userId ${userId}`);
-    this.approvals.add(pairKey(appId, userId));
+    const pair = pairKey(appId, userId);
+    this.approvals.add(pair);
     const authKey = hex32();
     this.authKeys.set(authKey, { appId, userId });
+    const unused = this.authKeysByPair.get(pair) ?? [];
+    unused.push(authKey);
+    // Keys nobody exchanges would otherwise pile up for as long as the emulator runs.
+    if (unused.length > maxUnusedAuthKeys) this.authKeys.delete(unused.shift()!);
+    this.authKeysByPair.set(pair, unused);
     return authKey;
   }
 
@@ -241,8 +406,13 @@ export class Store {
     const grant = this.authKeys.get(key);
     if (!grant || grant.appId !== appId) return { ok: false, reason: 'unknown_auth_key' };
     this.authKeys.delete(key);
-
     const pair = pairKey(grant.appId, grant.userId);
+    const unused = this.authKeysByPair.get(pair);
+    if (unused) {
+      unused.splice(unused.indexOf(key), 1);
+      if (unused.length === 0) this.authKeysByPair.delete(pair);
+    }
+
     const current = this.tokensByPair.get(pair);
     if (current && !this.isExpired(current)) return { ok: true, accessToken: current.token };
     if (current) this.tokens.delete(current.token);
@@ -305,18 +475,100 @@ export class Store {
     } catch (cause) {
       throw new Error(`cannot read the emulator data file ${file}`, { cause });
     }
-    for (const app of state.apps ?? []) this.apps.set(app.appId, app);
-    for (const user of state.users ?? []) this.users.set(user.userId, user);
+    // A hand-edited file is checked like a seed: a wrong type is named now, not a crash later.
+    const problem = (Array.isArray(state.users) ? state.users : []).map((user, i) => userProblem(user, `users[${i}].`)).find(Boolean)
+      ?? (Array.isArray(state.apps) ? state.apps : []).map((app, i) => appProblem(app, `apps[${i}].`)).find(Boolean);
+    if (problem) throw new TypeError(`the emulator data file ${file} needs ${problem}`);
+    this.absorb(state);
   }
 
-  private save(): void {
+  /**
+   * Takes in what other emulators sharing the data file changed since this store last wrote it:
+   * the records they added, and the removal of records it held then.
+   */
+  private absorb(state: Partial<PersistedState>): void {
+    const apps = Array.isArray(state.apps) ? state.apps : [];
+    const users = Array.isArray(state.users) ? state.users : [];
+    const onDisk = new Set([...apps.map((a) => appRecord(a.appId)), ...users.map((u) => userRecord(u.userId))]);
+    for (const record of this.seenOnDisk) {
+      if (onDisk.has(record)) continue;
+      const [kind, id] = [record.slice(0, record.indexOf(':')), record.slice(record.indexOf(':') + 1)];
+      if (kind === 'app') this.apps.delete(id);
+      else this.users.delete(id);
+    }
+    // Records that another writer got wrong are left out rather than served.
+    for (const app of apps) {
+      if (!this.apps.has(app.appId) && !appProblem(app)) this.apps.set(app.appId, { ...app, redirectURL: encodeRedirectURL(app.redirectURL) });
+    }
+    for (const user of users) {
+      if (!this.users.has(user.userId) && !userProblem(user)) this.users.set(user.userId, user);
+    }
+    this.seenOnDisk = onDisk;
+  }
+
+  /**
+   * Runs a change to apps or users. With a data file, under its lock: first take in what other
+   * emulators (worker threads, other processes) wrote, then change, then write the whole file.
+   */
+  private mutate<T>(change: () => T): T {
     const file = this.options.dataFile;
-    if (!file) return;
+    if (!file) return change();
+    const release = lockFile(file);
+    try {
+      if (existsSync(file)) {
+        try {
+          this.absorb(JSON.parse(readFileSync(file, 'utf8')) as Partial<PersistedState>);
+        } catch {
+          // Unreadable now (edited by hand mid-run): this store's own state is the best there is.
+        }
+      }
+      const result = change();
+      this.write(file);
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  private write(file: string): void {
     const state: PersistedState = { apps: [...this.apps.values()], users: [...this.users.values()] };
-    // Write then rename, so a crash mid-write never leaves a half file to load next time.
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(state, null, 2) + '\n');
-    renameSync(temporary, file);
+    // Write then rename, so a crash mid-write never leaves a half file to load next time. The
+    // temporary name is this save's own: emulators in one process (worker threads) share a pid.
+    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      writeFileSync(temporary, JSON.stringify(state, null, 2) + '\n');
+      renameSync(temporary, file);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    this.seenOnDisk = new Set([...state.apps.map((a) => appRecord(a.appId)), ...state.users.map((u) => userRecord(u.userId))]);
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Takes `{file}.lock`, waiting for another holder; returns its release. Saves are synchronous,
+ * so the wait is too (a few milliseconds). A lock left by a crashed holder is broken after 5 s.
+ */
+function lockFile(file: string): () => void {
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 5_000) rmSync(lock, { force: true });
+    } catch {
+      // Released meanwhile: try again.
+    }
+    if (Date.now() > deadline) throw new Error(`the emulator data file ${file} stayed locked for 10 s; remove ${lock} if no emulator uses it`);
+    Atomics.wait(sleeper, 0, 0, 2);
   }
 }
 

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonEncode } from './php.js';
 
@@ -94,4 +95,23 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
 export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=UTF-8'): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/**
+ * True for a request that a page on another origin made a browser send. Browsers mark those with
+ * `Sec-Fetch-Site` and, for every POST, `Origin`; clients that are not browsers send neither.
+ */
+export function fromAnotherOrigin(req: IncomingMessage): boolean {
+  const fetchSite = req.headers['sec-fetch-site'];
+  if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') return true;
+  const origin = req.headers.origin;
+  return origin !== undefined && origin !== `http://${req.headers.host ?? ''}`;
+}
+
+/** Compares a secret without leaking through timing how much of it matched. */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -16,11 +16,17 @@ async function serve(kind) {
   if (kind === 'emulator') {
     const { startEmulator } = await import('../../dist/emulator/index.js');
     const emu = await startEmulator({ authorizeMethods: ['POST'] });
-    const app = emu.registerApp({ name: 'Bench', redirectURL: 'http://127.0.0.1:9/cb' });
     const users = Array.from({ length: 50 }, (_, i) => emu.addUser({ firstname: 'José', lastname: `O'Brien ${i}` }));
+    // Each app and user keeps at most 5 unused auth keys, so the keys are spread over 600 apps.
+    const apps = Array.from({ length: KEYS / 5 / users.length }, (_, i) => emu.registerApp({ name: `Bench ${i}`, redirectURL: 'http://127.0.0.1:9/cb' }));
+    const pairs = apps.length * users.length;
     // Issued outside the timed part: a real approval is a browser round trip, not what is measured.
-    const keys = Array.from({ length: KEYS }, (_, i) => emu.issueAuthKey({ appId: app.appId, userId: users[i % users.length].userId }));
-    parentPort.postMessage({ url: emu.url, appId: app.appId, appSecret: app.appSecret, keys });
+    const bodies = Array.from({ length: KEYS }, (_, i) => {
+      const app = apps[Math.floor((i % pairs) / users.length)];
+      const authKey = emu.issueAuthKey({ appId: app.appId, userId: users[i % users.length].userId });
+      return `app_id=${app.appId}&app_secret=${app.appSecret}&auth_key=${authKey}`;
+    });
+    parentPort.postMessage({ url: emu.url, bodies });
     parentPort.once('message', () => emu.close().then(() => process.exit(0)));
     return;
   }
@@ -43,8 +49,8 @@ async function serve(kind) {
     });
   });
   server.listen(0, '127.0.0.1', () => {
-    const keys = Array.from({ length: KEYS }, (_, i) => i.toString(16).padStart(32, '0'));
-    parentPort.postMessage({ url: `http://127.0.0.1:${server.address().port}`, appId: app.appId, appSecret: 'x'.repeat(32), keys });
+    const bodies = Array.from({ length: KEYS }, (_, i) => `app_id=${app.appId}&app_secret=${'x'.repeat(32)}&auth_key=${i.toString(16).padStart(32, '0')}`);
+    parentPort.postMessage({ url: `http://127.0.0.1:${server.address().port}`, bodies });
   });
   parentPort.once('message', () => {
     server.close(() => process.exit(0));
@@ -96,9 +102,8 @@ async function drive(target, cursor, ms) {
   let pairs = 0;
   async function client(connection) {
     while (performance.now() < deadline) {
-      const key = target.keys[cursor.next++];
-      if (key === undefined) throw new Error('ran out of pre-issued auth keys; raise KEYS');
-      const body = `app_id=${target.appId}&app_secret=${target.appSecret}&auth_key=${key}`;
+      const body = target.bodies[cursor.next++];
+      if (body === undefined) throw new Error('ran out of pre-issued auth keys; raise KEYS');
       const head = `POST /api/authorize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
       const { access_token } = JSON.parse(await connection.send(head, body));
       if (!access_token) throw new Error('authorize refused a pre-issued key');

@@ -120,6 +120,32 @@ describe('auth keys', () => {
   });
 });
 
+describe('unused auth keys', () => {
+  it('are kept five per app and user: a sixth makes the oldest stop working', async () => {
+    const keys = Array.from({ length: 6 }, () => emu.issueAuthKey({ appId: app.appId, userId: user.userId }));
+    const exchange = (authKey: string) => authorize({ app_id: app.appId, app_secret: app.appSecret, auth_key: authKey });
+    expect((await exchange(keys[0]!)).json).toEqual(refused('Bad Request, invalid auth_key'));
+    for (const key of keys.slice(1)) expect((await exchange(key)).json).toEqual({ access_token: expect.any(String) });
+  });
+
+  it('are counted per user: keys of another user stay valid', async () => {
+    const other = emu.addUser({ firstname: 'Omar' });
+    const theirs = emu.issueAuthKey({ appId: app.appId, userId: other.userId });
+    for (let i = 0; i < 10; i++) emu.issueAuthKey({ appId: app.appId, userId: user.userId });
+    expect((await authorize({ app_id: app.appId, app_secret: app.appSecret, auth_key: theirs })).json).toEqual({ access_token: expect.any(String) });
+  });
+
+  it('free their place once used, so a key issued after five used ones still works alongside', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect((await authorize(credentials())).json).toEqual({ access_token: expect.any(String) });
+    }
+    const waiting = Array.from({ length: 5 }, () => emu.issueAuthKey({ appId: app.appId, userId: user.userId }));
+    for (const key of waiting) {
+      expect((await authorize({ app_id: app.appId, app_secret: app.appSecret, auth_key: key })).json).toEqual({ access_token: expect.any(String) });
+    }
+  });
+});
+
 describe('access tokens', () => {
   it('come back the same while the previous one is still valid', async () => {
     const first = (await authorize(credentials())).json;

@@ -102,10 +102,109 @@ describe('kvixi-emulator', () => {
     }
   });
 
+  it('pins the ready-made app with --app-id and --app-secret, and prints a line to paste into the environment', async () => {
+    const secret = 'f'.repeat(32);
+    const first = await start(['--app-id', '1732698123456', '--app-secret', secret]);
+    const line = `KVIXI_BASE_URL=${first.url} KVIXI_APP_ID=1732698123456 KVIXI_APP_SECRET=${secret}`;
+    expect(first.output.split('\n')).toContain(line);
+    first.child.kill('SIGTERM');
+    await exited(first.child);
+    const again = await start(['--app-id', '1732698123456', '--app-secret', secret]);
+    expect([again.appId, again.appSecret]).toEqual(['1732698123456', secret]);
+    const res = await fetch(`${again.url}/api/authorize`, { method: 'POST', body: new URLSearchParams({ app_id: '1732698123456', app_secret: secret, auth_key: 'x' }) });
+    expect(await res.json()).toEqual({ error: true, message: 'Bad Request, invalid auth_key' });
+  });
+
+  it('answers as the Sngine release given by --sngine-version', async () => {
+    const { url, appId, appSecret } = await start(['--sngine-version', '3.11']);
+    const control = (path: string, body: unknown) =>
+      fetch(`${url}/__emulator${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const { authKey } = (await (await control('/auth-keys', { appId, userId: '1' })).json()) as { authKey: string };
+    const params = new URLSearchParams({ app_id: appId, app_secret: appSecret, auth_key: authKey });
+    const viaPost = await fetch(`${url}/api/authorize`, { method: 'POST', body: params });
+    expect(await viaPost.json()).toEqual({ error: true, message: 'Bad Request, invalid app_id' });
+    const { access_token } = (await (await fetch(`${url}/api/authorize?${params}`)).json()) as { access_token: string };
+    const info = (await (await fetch(`${url}/api/get_user_info?access_token=${access_token}`)).json()) as { user_info: Record<string, unknown> };
+    expect(info.user_info.user_gender).toBe('2');
+    expect(info.user_info).not.toHaveProperty('profile_picture');
+  });
+
+  it('serves the HTTP control API to another process, driving a whole login and the clock', async () => {
+    const { url, appId, appSecret, output } = await start(['--redirect-url', 'http://127.0.0.1:9/cb', '--token-ttl', '60']);
+    expect(output).toContain(`Control API:    ${url}/__emulator/  (loopback only)`);
+    const control = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}/__emulator${path}`, {
+        method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: res.status === 204 ? undefined : await res.json() };
+    };
+    const sam = await control('POST', '/users', { username: 'sam', firstname: 'Sam', gender: 'other' });
+    expect(sam.status).toBe(201);
+    const { userId } = sam.json as { userId: string };
+    expect((await control('POST', '/logins', { userId })).status).toBe(204);
+
+    const approved = await fetch(`${url}/api/oauth?app_id=${appId}`, { redirect: 'manual' });
+    const authKey = new URL(approved.headers.get('location')!).searchParams.get('auth_key')!;
+    expect(approved.headers.get('location')).toBe(`http://127.0.0.1:9/cb?auth_key=${authKey}`);
+    const token = (await (await fetch(`${url}/api/authorize`, {
+      method: 'POST', body: new URLSearchParams({ app_id: appId, app_secret: appSecret, auth_key: authKey }),
+    })).json()) as { access_token: string };
+    const info = (await (await fetch(`${url}/api/get_user_info?access_token=${token.access_token}`)).json()) as { user_info: Record<string, unknown> };
+    expect(info.user_info).toMatchObject({ user_id: userId, user_firstname: 'Sam', user_gender: 'N/A' });
+
+    expect((await control('POST', '/clock', { advance: 60 })).status).toBe(200);
+    const expired = await (await fetch(`${url}/api/get_user_info?access_token=${token.access_token}`)).json();
+    expect(expired).toEqual({ error: true, message: 'Bad Request, expired access_token' });
+
+    const recorded = (await control('GET', '/requests')).json as { path: string }[];
+    expect(recorded.map((r) => r.path)).toEqual(['/api/oauth', '/api/authorize', '/api/get_user_info', '/api/get_user_info']);
+    expect((await control('POST', '/reset')).status).toBe(204);
+    expect(((await control('GET', '/users')).json as { username: string }[]).map((u) => u.username)).toEqual(['jane', 'jose', 'alex']);
+    expect(((await control('GET', '/apps')).json as { appId: string }[]).map((a) => a.appId)).toEqual([appId]);
+    expect(await control('POST', '/users', { username: 7 })).toEqual({
+      status: 400, json: { error: 'addUser() requires username to be a non-blank string, got a number' },
+    });
+  });
+
+  it('requires the --admin-token on every control call', async () => {
+    const { url, output } = await start(['--admin-token', 'cli-token-1']);
+    expect(output).toContain('send Authorization: Bearer <your --admin-token>');
+    expect(output).not.toContain('cli-token-1');
+    expect((await fetch(`${url}/__emulator/users`)).status).toBe(401);
+    expect((await fetch(`${url}/__emulator/users`, { headers: { authorization: 'Bearer cli-token-1' } })).status).toBe(200);
+  });
+
+  it('stores a redirect URL with a non-Latin-1 character encoded, and redirects to it', async () => {
+    const { url, appId, output } = await start(['--redirect-url', 'http://localhost:3000/€/cb']);
+    expect(output).toContain('redirect URL: http://localhost:3000/%E2%82%AC/cb');
+    await fetch(`${url}/__emulator/logins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":"1"}' });
+    const res = await fetch(`${url}/api/oauth?app_id=${appId}`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toMatch(/^http:\/\/localhost:3000\/%E2%82%AC\/cb\?auth_key=/);
+  });
+
+  it('exits with code 2 naming a seed field of the wrong type', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvixi-cli-'));
+    try {
+      const seed = join(dir, 'seed.json');
+      writeFileSync(seed, JSON.stringify({ users: [{ userId: 5, username: 'five' }] }));
+      const numeric = await run(['--port', '0', '--seed', seed]);
+      expect(numeric.code).toBe(2);
+      expect(numeric.stderr).toContain(`the seed file ${seed} needs users[0].userId to be a decimal number as a string`);
+      writeFileSync(seed, JSON.stringify({ users: [{ username: 42 }] }));
+      const name = await run(['--port', '0', '--seed', seed]);
+      expect(name.code).toBe(2);
+      expect(name.stderr).toContain('users[0].username to be a non-blank string, got a number');
+      expect(name.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('explains every flag on --help', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--port', '--host', '--seed', '--data', '--token-ttl', '--authorize-methods', '--redirect-url', '--site-name', '--language', '--help']) {
+    for (const flag of ['--port', '--host', '--seed', '--data', '--token-ttl', '--sngine-version', '--authorize-methods', '--redirect-url', '--app-id', '--app-secret', '--admin-token', '--site-name', '--language', '--help']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -124,5 +223,17 @@ describe('kvixi-emulator', () => {
     const seed = await run(['--seed', '/nonexistent/seed.json']);
     expect(seed.code).toBe(2);
     expect(seed.stderr).toContain('cannot read the seed file');
+    const version = await run(['--sngine-version', '5']);
+    expect(version.code).toBe(2);
+    expect(version.stderr).toContain('--sngine-version must be one of 2.7, 3.11, 4.0.3, 4.2, got "5"');
+    const appId = await run(['--app-id', '0x10']);
+    expect(appId.code).toBe(2);
+    expect(appId.stderr).toContain('--app-id must be a decimal number');
+    const appSecret = await run(['--app-secret', 'two words']);
+    expect(appSecret.code).toBe(2);
+    expect(appSecret.stderr).toContain('--app-secret must be visible ASCII characters without spaces');
+    expect(appSecret.stderr).not.toContain('two words');
+    const redirect = await run(['--redirect-url', 'ftp://x/cb']);
+    expect(redirect.code).toBe(2);
   });
 });

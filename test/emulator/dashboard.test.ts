@@ -8,8 +8,15 @@ beforeEach(async () => {
 });
 afterEach(() => emu.close());
 
-function createApp(fields: Record<string, string>): Promise<Response> {
-  return fetch(`${emu.url}/developers/apps`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields) });
+/** The dashboard form's CSRF token, read from the page as a browser would submit it. */
+async function formToken(): Promise<string> {
+  const page = await (await fetch(`${emu.url}/developers/apps`)).text();
+  return /name="csrf" value="([0-9a-f]+)"/.exec(page)![1]!;
+}
+
+async function createApp(fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  const body = new URLSearchParams({ csrf: await formToken(), ...fields });
+  return fetch(`${emu.url}/developers/apps`, { method: 'POST', redirect: 'manual', headers, body });
 }
 
 describe('the apps dashboard', () => {
@@ -53,6 +60,55 @@ describe('the apps dashboard', () => {
     expect(page).toContain('http://localhost/cb?a=&quot;b&quot;');
   });
 
+  it('stores a redirect URL with a non-Latin-1 character percent-encoded, and redirects to it', async () => {
+    const created = await createApp({ app_name: 'Euro', app_redirect_url: 'http://localhost:3000/€/cb' });
+    expect(created.status).toBe(302);
+    const [app] = emu.apps;
+    expect(app!.redirectURL).toBe('http://localhost:3000/%E2%82%AC/cb');
+    const user = emu.addUser();
+    emu.enqueueLogin({ userId: user.userId });
+    const approved = await fetch(`${emu.url}/api/oauth?app_id=${app!.appId}`, { redirect: 'manual' });
+    expect(approved.status).toBe(302);
+    expect(approved.headers.get('location')).toMatch(/^http:\/\/localhost:3000\/%E2%82%AC\/cb\?auth_key=[0-9a-f]{32}$/);
+  });
+});
+
+describe('the dashboard form refuses what another site sends', () => {
+  it('refuses a form without the token the page carries, creating nothing', async () => {
+    const res = await fetch(`${emu.url}/developers/apps`, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ app_name: 'Planted', app_redirect_url: 'http://evil.example/cb' }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('This form was not sent from this apps dashboard.');
+    expect(emu.apps).toEqual([]);
+  });
+
+  it('refuses a form with a wrong token', async () => {
+    const res = await fetch(`${emu.url}/developers/apps`, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf: '0'.repeat(32), app_name: 'Planted', app_redirect_url: 'http://evil.example/cb' }),
+    });
+    expect(res.status).toBe(403);
+    expect(emu.apps).toEqual([]);
+  });
+
+  it('refuses a form posted from a page on another origin, even with the token', async () => {
+    const foreign: Record<string, string>[] = [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }];
+    for (const headers of foreign) {
+      const res = await createApp({ app_name: 'Planted', app_redirect_url: 'http://evil.example/cb' }, headers);
+      expect(res.status).toBe(403);
+    }
+    expect(emu.apps).toEqual([]);
+  });
+
+  it('accepts the form from its own origin, as a browser marks it', async () => {
+    const url = new URL(emu.url);
+    const res = await createApp({ app_name: 'Mine', app_redirect_url: 'http://localhost/cb' }, { origin: url.origin, 'sec-fetch-site': 'same-origin' });
+    expect(res.status).toBe(302);
+    expect(emu.apps.map((app) => app.name)).toEqual(['Mine']);
+  });
+});
+
+describe('the apps dashboard when the admin turned developers off', () => {
   it('is missing while the developers module is disabled', async () => {
     const disabled = await startEmulator({ developersEnabled: false });
     try {

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type KvixiEmulator } from '../../lib/emulator/index.js';
 
@@ -42,7 +43,9 @@ describe('dataFile', () => {
 
   it('keeps an app created on the dashboard and a user created on the sign-in page', async () => {
     const first = await start();
-    await fetch(`${first.url}/developers/apps`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ app_name: 'From page', app_redirect_url: 'http://localhost/cb' }) });
+    const form = await (await fetch(`${first.url}/developers/apps`)).text();
+    const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(form)![1]!;
+    await fetch(`${first.url}/developers/apps`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, app_name: 'From page', app_redirect_url: 'http://localhost/cb' }) });
     await fetch(`${first.url}/signup`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ firstname: 'Signed', username: 'signed' }) });
     await first.close();
     const second = await start();
@@ -75,6 +78,62 @@ describe('dataFile', () => {
       apps: [{ appId: '1234567890123', appSecret: 'a'.repeat(32), name: 'Readable', domain: 'localhost', redirectURL: 'http://localhost/cb', description: '' }],
       users: [],
     });
+  });
+
+  it('lets two emulators in one process share the file without losing a user', async () => {
+    const a = await start();
+    const b = await start();
+    const added = [a.addUser({ username: 'ann' }), b.addUser({ username: 'bob' }), a.addUser({ username: 'cat' }), b.addUser({ username: 'dan' })];
+    expect(new Set(added.map((u) => u.userId)).size).toBe(4);
+    b.registerApp({ name: 'From b', redirectURL: 'http://localhost/b' });
+    a.deleteUser(added[2]!.userId);
+    const third = await start();
+    expect(third.users.map((u) => u.username).sort()).toEqual(['ann', 'bob', 'dan']);
+    expect(third.apps.map((app) => app.name)).toEqual(['From b']);
+    expect(readdirSync(dir)).toEqual(['data.json']);
+  });
+
+  it('lets emulators in two worker threads (one pid) add users to the file at the same time', async () => {
+    // Worker threads run the built package: the test runner's transform does not reach them.
+    const built = resolve('dist/emulator/index.cjs');
+    if (!existsSync(built)) throw new Error(`${built} is missing: build first (npx tsup, or npm test which builds)`);
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { startEmulator } = require(workerData.built);
+      (async () => {
+        const emu = await startEmulator({ dataFile: workerData.dataFile });
+        // Both emulators are running before either adds a user, so their saves overlap.
+        const barrier = new Int32Array(workerData.barrier);
+        Atomics.add(barrier, 0, 1);
+        while (Atomics.load(barrier, 0) < 2) Atomics.wait(barrier, 0, 1, 5);
+        const errors = [];
+        for (let i = 0; i < 100; i++) {
+          try { emu.addUser({ username: workerData.prefix + i }); } catch (error) { errors.push(error.message); }
+        }
+        await emu.close();
+        parentPort.postMessage(errors);
+      })();`;
+    const barrier = new SharedArrayBuffer(4);
+    const run = (prefix: string) => new Promise<string[]>((done, fail) => {
+      const worker = new Worker(code, { eval: true, workerData: { built, dataFile, prefix, barrier } });
+      worker.once('message', done);
+      worker.once('error', fail);
+    });
+    expect(await Promise.all([run('a'), run('b')])).toEqual([[], []]);
+    const after = await start();
+    expect(after.users).toHaveLength(200);
+    expect(new Set(after.users.map((u) => u.userId)).size).toBe(200);
+  });
+
+  it('writes the file whole while many saves interleave', async () => {
+    const emulators = await Promise.all([start(), start(), start()]);
+    for (let i = 0; i < 30; i++) emulators[i % 3]!.addUser({ username: `user${i}` });
+    expect(JSON.parse(readFileSync(dataFile, 'utf8')).users).toHaveLength(30);
+  });
+
+  it('refuses to start on a file with a wrongly typed value, naming it', async () => {
+    writeFileSync(dataFile, JSON.stringify({ apps: [], users: [{ userId: 5, username: 'five' }] }));
+    await expect(start()).rejects.toThrow(`the emulator data file ${dataFile} needs users[0].userId to be a decimal number as a string`);
   });
 
   it('refuses to start on a corrupt file rather than overwrite it', async () => {
