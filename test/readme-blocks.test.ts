@@ -14,12 +14,26 @@ const ROOT = new URL('..', import.meta.url).pathname;
 // Inside the package, so `import … from 'passport-kvixi'` resolves to this package's build.
 const WORK = join(ROOT, 'node_modules', '.cache', 'readme-blocks');
 
-/** Names README fragments use without declaring them: the callback's key, a started emulator, a test's expect. */
+/**
+ * Names README fragments use without declaring them, as parts of a test file the README shows
+ * whole once: the callback's key, a started emulator and its user, the app's server and URL, the
+ * test runner's functions (Vitest's here; Playwright Test's have the same shape).
+ */
 export const PREAMBLE = `
 declare const authKey: string;
 declare const emu: import('passport-kvixi/emulator').KvixiEmulator;
 declare const app: ReturnType<import('passport-kvixi/emulator').KvixiEmulator['registerApp']>;
+declare const jane: { userId: string };
+declare const server: import('node:http').Server;
+declare const appURL: string;
+declare const request: typeof import('supertest');
 declare const expect: typeof import('vitest').expect;
+declare const it: typeof import('vitest').it;
+declare const base: import('vitest').TestAPI<{ page: import('playwright-core').Page }>;
+declare const test: import('vitest').TestAPI<{
+  page: import('playwright-core').Page;
+  kvixi: { loginAs(userId: string, decision?: 'approve' | 'cancel'): Promise<void> };
+}>;
 `;
 
 const OPTIONS: ts.CompilerOptions = {
