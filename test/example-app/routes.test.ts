@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { safeReturnTo } from '../../example-app/app.js';
 import type { KvixiEmulator } from '../../lib/emulator/index.js';
-import { listen, logIn, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
+import { listen, logIn, pageText, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
 import { HttpBrowser } from '../support/http-browser.js';
 
 let emu: KvixiEmulator;
@@ -142,12 +142,29 @@ describe('failed logins', () => {
     expect((await browser.go(`${site.url}/profile`)).status).toBe(302);
   });
 
-  it('says so when Kvixi refuses the login', async () => {
+  it('says to contact the site owner, without a retry button, when Kvixi has disabled the app', async () => {
     emu.failNext('authorize', { type: 'error', message: 'The developers module has been disabled by the admin' });
     const { callback } = await logIn(browser, site, emu, appId, janeId);
     expect(callback.status).toBe(502);
-    expect(callback.text).toContain('Kvixi refused the login');
-    expect(callback.text).toContain('The developers module has been disabled by the admin');
+    const page = pageText(callback.text);
+    expect(page.title).toBe('Log in with Kvixi is switched off');
+    expect(page.message).toContain('contact the site owner');
+    expect(page.buttons).toEqual(['Home']);
+    // The provider's own words only under "Technical details", never in the sentence people read.
+    expect(page.message).not.toContain('developers module');
+    expect(page.details).toContain('ERR_KVIXI_API');
+    expect(page.details).toContain('The developers module has been disabled by the admin');
+  });
+
+  it('offers a retry when Kvixi refuses for another reason, and keeps its words in the details', async () => {
+    emu.failNext('authorize', { type: 'error', message: 'Something odd happened' });
+    const { callback } = await logIn(browser, site, emu, appId, janeId);
+    expect(callback.status).toBe(502);
+    const page = pageText(callback.text);
+    expect(page.title).toBe('Kvixi refused the login');
+    expect(page.buttons).toEqual(['Try again', 'Home']);
+    expect(page.message).not.toContain('Something odd happened');
+    expect(page.details).toContain('Something odd happened');
   });
 
   it('says Kvixi is not answering when the provider is down', async () => {
