@@ -129,19 +129,29 @@ function asSessionStoreError(err: unknown): SessionStoreError {
 const STORE_METHODS = new Set<PropertyKey>(['get', 'set', 'destroy', 'touch']);
 
 /**
- * The store, with every error it reports marked as a session-store error, including those from
- * saving or regenerating the session during a login or logout.
+ * The store, with every error it reports marked as a session-store error (saving and regenerating
+ * the session during a login or logout included), and a call that gets no answer within
+ * `timeoutMs` failed as one. node-redis's own command timeout stops counting once a command is
+ * written to the socket, so a Redis that stops answering (a network partition) would hang the
+ * request forever without this.
  */
-function markingStoreErrors(store: Store): Store {
+function guardedStore(store: Store, timeoutMs: number): Store {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || !STORE_METHODS.has(property)) return value;
       return (...args: unknown[]) => {
         const callback = args.at(-1);
-        if (typeof callback === 'function') {
-          args[args.length - 1] = (err: unknown, ...rest: unknown[]) => callback(err ? asSessionStoreError(err) : err, ...rest);
-        }
+        if (typeof callback !== 'function') return (value as (...a: unknown[]) => unknown).apply(receiver, args);
+        let answered = false;
+        const answer = (err: unknown, ...rest: unknown[]): void => {
+          if (answered) return;
+          answered = true;
+          clearTimeout(timer);
+          callback(err ? asSessionStoreError(err) : err, ...rest);
+        };
+        const timer = setTimeout(() => answer(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        args[args.length - 1] = answer;
         return (value as (...a: unknown[]) => unknown).apply(receiver, args);
       };
     },
@@ -209,6 +219,8 @@ export interface AppConfig {
   sessionSecret: string;
   /** Default: express-session's memory store. */
   sessionStore?: Store | undefined;
+  /** Milliseconds a session-store call may take before the page answers 503; default 1000. */
+  sessionStoreTimeout?: number;
   secureCookies?: boolean;
   trustProxy?: boolean | number | string;
   /** Shown on the home page when the embedded emulator runs. */
@@ -217,7 +229,7 @@ export interface AppConfig {
 
 /** The example site. */
 export function createApp(config: AppConfig): express.Express {
-  const { db, kvixi, sessionSecret, sessionStore, secureCookies = false, trustProxy = false, emulatorURL } = config;
+  const { db, kvixi, sessionSecret, sessionStore, sessionStoreTimeout = 1000, secureCookies = false, trustProxy = false, emulatorURL } = config;
   const passport = createPassport({ db, kvixi });
   const app = express();
   app.set('trust proxy', trustProxy);
@@ -242,7 +254,7 @@ export function createApp(config: AppConfig): express.Express {
   const sessions = session({
     name: 'kvixi-example.sid',
     secret: sessionSecret,
-    ...(sessionStore ? { store: markingStoreErrors(sessionStore) } : {}),
+    ...(sessionStore ? { store: guardedStore(sessionStore, sessionStoreTimeout) } : {}),
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: secureCookies, maxAge: ANONYMOUS_MAX_AGE },

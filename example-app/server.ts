@@ -8,6 +8,7 @@ import { startEmulator, type KvixiEmulator } from 'passport-kvixi/emulator';
 import { createApp } from './app.js';
 import type { KvixiSettings } from './auth.js';
 import { openDatabase } from './db.js';
+import type { RedisSessions } from './redis.js';
 
 // Variables already set in the environment win over the file.
 const envFile = process.env.ENV_FILE ?? new URL('./.env', import.meta.url).pathname;
@@ -53,21 +54,14 @@ if (env.KVIXI_APP_ID) {
 }
 
 let sessionStore: Store | undefined;
-let redis: { quit(): Promise<unknown> } | undefined;
+let redis: RedisSessions | undefined;
 if (env.REDIS_URL) {
-  const [{ createClient }, { RedisStore }] = await Promise.all([import('redis'), import('connect-redis')]);
-  const client = createClient({
-    url: env.REDIS_URL,
-    // Fail a command at once while Redis is down instead of queueing it, and give up on one that
-    // gets no answer (a network partition) after a second, so pages answer 503 and never hang.
-    disableOfflineQueue: true,
-    commandOptions: { timeout: 1000 },
-    socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
-  });
-  client.on('error', (err: Error) => console.warn(`example-app: Redis: ${err.message}`));
-  await client.connect().catch((err: Error) => fail(`cannot connect to REDIS_URL (${err.message})`));
-  redis = client;
-  sessionStore = new RedisStore({ client, prefix: 'kvixi-example:' });
+  // Loaded only when used, so a start without Redis does not pay for the client.
+  const { connectRedisSessions } = await import('./redis.js');
+  redis = await connectRedisSessions(env.REDIS_URL, (err) => console.warn(`example-app: Redis: ${err.message}`)).catch((err: Error) =>
+    fail(`cannot connect to REDIS_URL (${err.message})`),
+  );
+  sessionStore = redis.store;
 }
 
 const db = openDatabase(env.DATABASE_FILE || new URL('./data/app.db', import.meta.url).pathname);
@@ -103,7 +97,7 @@ async function stop(): Promise<void> {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await emulator?.close();
-  await redis?.quit().catch(() => undefined);
+  await redis?.close().catch(() => undefined);
   db.close();
   process.exit(0);
 }
