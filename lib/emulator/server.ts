@@ -7,6 +7,7 @@ import { defaultAvatarPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
 import { sendErrorPage, sendNotFound } from './pages.js';
+import { profilePage } from './profile-page.js';
 import type { RequestLog } from './request-log.js';
 import type { Site } from './site.js';
 import {
@@ -90,6 +91,7 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': defaultAvatarPng.length });
       return void res.end(defaultAvatarPng);
     }
+    if (profilePage(site, req, res, path)) return;
   }
   sendNotFound(site, res);
 }
