@@ -11,6 +11,19 @@ const screenshots = new URL('../screenshots/', import.meta.url).pathname;
 /** Needs the strategy's ERR_KVIXI_ALREADY_SIGNED_IN (lib/strategy.ts on main); skipped until it is there. */
 const strategyKnowsSignedIn = readFileSync(new URL('../../lib/strategy.ts', import.meta.url), 'utf8').includes('ERR_KVIXI_ALREADY_SIGNED_IN');
 
+/** WCAG contrast ratio of two computed \`rgb(…)\` colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (color: string) => {
+    const [r, g, bl] = (color.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => {
+      const v = Number(c) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 const heading = (page: Page) => page.getByRole('heading', { level: 1 });
 
 /** Logs in through the emulator's pages as Jane, approving the app if it asks. */
@@ -118,6 +131,26 @@ describe.skipIf(skipBrowserTests)('the example app in a real browser', () => {
         }
       });
     }
+  }
+
+  for (const colorScheme of colorSchemes) {
+    it(`draws a keyboard focus ring with at least 3:1 contrast against the page (${colorScheme})`, async () => {
+      const { context, page } = await newPage({ width: 1280, height: 800 }, colorScheme);
+      try {
+        await page.goto(site.url);
+        for (let i = 0; i < 2; i++) await page.keyboard.press('Tab');
+        const focused = await page.evaluate(`(() => {
+          const el = document.activeElement;
+          const style = getComputedStyle(el);
+          return { text: el.textContent, outline: style.outlineColor, width: style.outlineWidth, page: getComputedStyle(document.querySelector('.topbar')).backgroundColor };
+        })()`) as { text: string; outline: string; width: string; page: string };
+        expect(focused.text).toBe('Log in');
+        expect(parseFloat(focused.width)).toBeGreaterThanOrEqual(2);
+        expect(contrast(focused.outline, focused.page)).toBeGreaterThanOrEqual(3);
+      } finally {
+        await context.close();
+      }
+    });
   }
 
   it('logs in again without the consent page once Jane approved the app, with one callback', async () => {
