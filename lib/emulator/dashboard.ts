@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import { fullName, sendNotFound, sendPage, signedInUser } from './pages.js';
 import { isBlank } from './php.js';
 import type { Site } from './site.js';
@@ -20,15 +20,20 @@ ${site.developersEnabled ? html`<a class="button" href="/developers/apps">Apps d
   sendPage(site, res, 200, 'Home', body, user);
 }
 
+/** A URL that wraps after its slashes and before its query, never in the middle of a word. */
+function breakableURL(url: string): SafeHtml {
+  return html`${url.split(/(?<=[/?&])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
+}
+
 function appsPage(site: Site, req: IncomingMessage, res: ServerResponse, status: number, error?: string, values?: URLSearchParams): void {
   const user = signedInUser(site, req);
   const apps = [...site.store.apps.values()];
   const value = (name: string): string => param(values, name) ?? '';
   const list = apps.length
-    ? html`<table><thead><tr><th scope="col">App</th><th scope="col">Credentials</th></tr></thead><tbody>${apps.map(
+    ? html`<table class="apps"><thead><tr><th scope="col">App</th><th scope="col">Credentials</th></tr></thead><tbody>${apps.map(
         (app) => html`<tr><td><strong>${app.name}</strong><br><span class="muted">${app.domain}</span></td>
 <td>app_id: <code>${app.appId}</code><br>app_secret: <code>${app.appSecret}</code><br>
-Redirect URL: <code>${app.redirectURL}</code><br>
+Redirect URL: <code class="url">${breakableURL(app.redirectURL)}</code><br>
 <a href="/api/oauth?app_id=${app.appId}">Log in with ${site.name} link</a></td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">No apps yet.</p>`;

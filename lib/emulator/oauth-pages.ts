@@ -1,19 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import { messages } from './messages.js';
-import { fullName, sendErrorPage, sendNotFound, sendPage, sessionCookie, signedInUser } from './pages.js';
+import { avatarPath, fullName, sendErrorPage, sendNotFound, sendPage, sessionCookie, signedInUser } from './pages.js';
 import { intval, isBlank } from './php.js';
-import { defaultAvatarPath, type Site } from './site.js';
 import type { LoginDecision } from './login-queue.js';
+import type { Site } from './site.js';
 import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
 import { cookie, param, redirect } from './transport.js';
 
 // The browser side of "Log in with": sign-in, consent, and the redirect that carries the auth key.
-
-/** Relative, so a page still shows the picture when the emulator is reached by another host name. */
-function avatarPath(user: EmulatorUser): string {
-  return user.picture ? `/content/uploads/${user.picture}` : defaultAvatarPath(user.gender);
-}
 
 /** Only a path on this site, so the sign-in forms cannot be used to bounce a browser elsewhere. */
 function safeReturnPath(value: string | undefined): string {
@@ -22,30 +17,63 @@ function safeReturnPath(value: string | undefined): string {
   return plain && value.startsWith('/') && !value.startsWith('//') ? value : '/';
 }
 
-function signInPage(site: Site, res: ServerResponse, returnTo: string, error?: string): void {
+/** Which form a sign-in problem belongs to: its message is shown by that form. */
+interface SignInProblem {
+  form: 'users' | 'password' | 'signup';
+  message: string;
+}
+
+/** The app a sign-in page leads back to, when its return path is the app's `/api/oauth` URL. */
+function appOf(site: Site, returnTo: string): EmulatorApp | undefined {
+  const url = new URL(returnTo, 'http://emulator.invalid');
+  const appId = url.pathname === '/api/oauth' ? url.searchParams.get('app_id') : null;
+  return appId === null || isBlank(appId) ? undefined : site.store.apps.get(String(intval(appId)));
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function problemFor(problem: SignInProblem | undefined, form: SignInProblem['form'], id: string): SafeHtml {
+  return problem?.form === form ? html`<p class="error" id="${id}">${problem.message}</p>` : html``;
+}
+
+function signInPage(site: Site, res: ServerResponse, returnTo: string, problem?: SignInProblem, typed?: URLSearchParams): void {
   const users = [...site.store.users.values()];
+  const app = appOf(site, returnTo);
+  // What the person typed comes back only into the form that was refused.
+  const value = (form: SignInProblem['form'], name: string): string => (problem?.form === form ? (param(typed, name) ?? '') : '');
   const hidden = html`<input type="hidden" name="return" value="${returnTo}">`;
+  const described = (form: SignInProblem['form'], id: string): SafeHtml =>
+    problem?.form === form ? html` aria-describedby="${id}" aria-invalid="true"` : html``;
   const userList = users.length
     ? html`<ul class="users">${users.map((user) => html`<li>
 <img class="avatar" src="${avatarPath(user)}" alt="">
-<div><strong>${fullName(user)}</strong><br><span class="muted">@${user.username} · ${user.email}</span></div>
+<div class="who"><strong>${fullName(user)}</strong><br><span class="muted">@${user.username} · ${user.email}</span></div>
 <form method="post" action="/signin">${hidden}<input type="hidden" name="user_id" value="${user.userId}">
 <button type="submit">Sign in as ${fullName(user)}</button></form></li>`)}</ul>`
     : html`<p class="muted">No users yet: create one below.</p>`;
   const body = html`<div class="card"><h1>Sign in to ${site.name}</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+${app ? html`<p>to continue to <strong>${app.name}</strong> (${hostOf(app.redirectURL)})</p>` : ''}
+${problemFor(problem, 'users', 'users-error')}
 <h2>Test users</h2>${userList}</div>
 <div class="card"><h2>Sign in with a password</h2>
+${problemFor(problem, 'password', 'password-error')}
 <form method="post" action="/signin">${hidden}
-<label for="login">Username or email</label><input id="login" name="username" autocomplete="username">
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
+<label for="login">Username or email</label><input id="login" name="username" autocomplete="username" value="${value('password', 'username')}"${described('password', 'password-error')}>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password"${described('password', 'password-error')}>
 <button type="submit">Sign in</button></form></div>
 <div class="card"><h2>Create a test user</h2>
+${problemFor(problem, 'signup', 'signup-error')}
 <form method="post" action="/signup">${hidden}
-<label for="firstname">First name</label><input id="firstname" name="firstname" required>
-<label for="lastname">Last name</label><input id="lastname" name="lastname">
-<label for="username">Username</label><input id="username" name="username" placeholder="generated when empty">
-<label for="email">Email</label><input id="email" name="email" type="email" placeholder="generated when empty">
+<label for="firstname">First name</label><input id="firstname" name="firstname" required value="${value('signup', 'firstname')}">
+<label for="lastname">Last name</label><input id="lastname" name="lastname" value="${value('signup', 'lastname')}">
+<label for="username">Username</label><input id="username" name="username" placeholder="generated when empty" value="${value('signup', 'username')}">
+<label for="email">Email</label><input id="email" name="email" type="email" placeholder="generated when empty" value="${value('signup', 'email')}">
 <label for="new-password">Password</label><input id="new-password" name="password" type="password" placeholder="password">
 <label for="gender">Gender</label><select id="gender" name="gender">
 <option value="male">Male</option><option value="female">Female</option><option value="other">Other</option></select>
@@ -57,7 +85,7 @@ function consentPage(site: Site, res: ServerResponse, app: EmulatorApp, user: Em
   const initial = app.name.trim().charAt(0).toUpperCase() || '?';
   const body = html`<div class="card" style="text-align:center">
 <h1>Log in With ${site.name}</h1>
-<div class="app-icon" role="img" aria-label="${app.name} icon" style="margin:0 auto;line-height:64px;font-size:28px;font-weight:700;color:#5e72e4">${initial}</div>
+<div class="app-icon" role="img" aria-label="${app.name} icon">${initial}</div>
 <h2 style="margin-top:10px">${app.name}</h2>
 <p class="muted">${app.domain}</p>
 <p>Will receive your: Name, Email Address, Profile Picture</p>
@@ -113,11 +141,11 @@ export function signIn(site: Site, res: ServerResponse, form: URLSearchParams | 
   const userId = param(form, 'user_id');
   if (userId !== undefined) {
     const user = site.store.users.get(userId);
-    return user ? signInAndReturn(site, res, user, returnTo) : signInPage(site, res, returnTo, 'That user no longer exists.');
+    return user ? signInAndReturn(site, res, user, returnTo) : signInPage(site, res, returnTo, { form: 'users', message: 'That user no longer exists.' });
   }
   const user = site.store.findByLogin(param(form, 'username') ?? '');
   if (!user || user.password !== (param(form, 'password') ?? '')) {
-    return signInPage(site, res, returnTo, 'The username or password you entered is incorrect.');
+    return signInPage(site, res, returnTo, { form: 'password', message: 'The username or password you entered is incorrect.' }, form);
   }
   signInAndReturn(site, res, user, returnTo);
 }
@@ -132,13 +160,14 @@ export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | 
     return value ? value : undefined;
   };
   const firstname = field('firstname');
-  if (!firstname) return signInPage(site, res, returnTo, 'A first name is required.');
+  const refuse = (message: string): void => signInPage(site, res, returnTo, { form: 'signup', message }, form);
+  if (!firstname) return refuse('A first name is required.');
   const username = field('username');
   if (username !== undefined && !/^[A-Za-z0-9_.]{3,64}$/.test(username)) {
-    return signInPage(site, res, returnTo, 'A username has 3 to 64 letters, digits, dots or underscores.');
+    return refuse('A username has 3 to 64 letters, digits, dots or underscores.');
   }
   if (username !== undefined && site.store.findByLogin(username)) {
-    return signInPage(site, res, returnTo, 'That username is taken.');
+    return refuse('That username is taken.');
   }
   const gender = genders.find((g) => g === field('gender')) ?? 'male';
   const user = site.store.addUser({

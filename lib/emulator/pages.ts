@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { html, page, type SafeHtml } from './html.js';
-import type { Site } from './site.js';
+import { defaultAvatarPath, type Site } from './site.js';
 import type { EmulatorUser } from './store.js';
 import { cookie, sendHtml } from './transport.js';
 
@@ -12,6 +12,11 @@ export function signedInUser(site: Site, req: IncomingMessage): EmulatorUser | u
   return site.store.sessionUser(cookie(req, sessionCookie));
 }
 
+/** Relative, so a page still shows the picture when the emulator is reached by another host name. */
+export function avatarPath(user: EmulatorUser): string {
+  return user.picture ? `/content/uploads/${user.picture}` : defaultAvatarPath(user.gender);
+}
+
 export function fullName(user: EmulatorUser): string {
   return `${user.firstname} ${user.lastname}`.trim();
 }
@@ -20,13 +25,18 @@ export function sendPage(site: Site, res: ServerResponse, status: number, title:
   sendHtml(res, status, page({ siteName: site.name, title, body, signedInAs: user && fullName(user) }));
 }
 
+/** Who is signed in, read from the request the response answers, so every page keeps the name in its header. */
+function viewer(site: Site, res: ServerResponse): EmulatorUser | undefined {
+  return res.req ? signedInUser(site, res.req) : undefined;
+}
+
 export function sendNotFound(site: Site, res: ServerResponse): void {
   sendPage(site, res, 404, '404 Not Found', html`<div class="card"><h1>404 Not Found</h1>
-<p>The requested URL was not found on this server.</p><a class="button" href="/">Home</a></div>`);
+<p>The requested URL was not found on this server.</p><a class="button" href="/">Home</a></div>`, viewer(site, res));
 }
 
 export function sendErrorPage(site: Site, res: ServerResponse, message: string): void {
   // Sngine answers its error pages with HTTP 200.
   sendPage(site, res, 200, 'Error', html`<div class="card"><h1>Error</h1><p class="error">${message}</p>
-<a class="button" href="/">Home</a></div>`);
+<a class="button" href="/">Home</a></div>`, viewer(site, res));
 }

@@ -8,6 +8,7 @@ import { defaultAvatarPng, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
 import { sendErrorPage, sendNotFound } from './pages.js';
+import { profilePage } from './profile-page.js';
 import type { RequestLog } from './request-log.js';
 import type { Site } from './site.js';
 import {
@@ -91,6 +92,7 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
     if (path === '/favicon.ico') return sendBytes(res, faviconPng, 'image/png');
     if (path.startsWith('/content/uploads/')) return sendText(res, 200, uploadedPictureSvg, 'image/svg+xml');
     if (avatarPaths.has(path)) return sendBytes(res, defaultAvatarPng, 'image/png');
+    if (profilePage(site, req, res, path)) return;
   }
   sendNotFound(site, res);
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { safeReturnTo } from '../../example-app/app.js';
 import type { KvixiEmulator } from '../../lib/emulator/index.js';
-import { listen, logIn, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
+import { listen, logIn, pageText, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
 import { HttpBrowser } from '../support/http-browser.js';
 
 let emu: KvixiEmulator;
@@ -120,8 +120,41 @@ describe('returnTo', () => {
 
   it('keeps a same-site path with its query', () => {
     expect(safeReturnTo('/account?tab=2')).toBe('/account?tab=2');
-    expect(safeReturnTo('/\t/evil.test')).toBeUndefined();
+    expect(safeReturnTo('/a/../account')).toBe('/account');
     expect(safeReturnTo(['/account'])).toBeUndefined();
+  });
+
+  it.each([
+    '/..//evil.test',
+    '/.//evil.test',
+    '/%2e%2e//evil.test',
+    '/%2E%2E//evil.test',
+    '/x/../..//evil.test',
+    '//evil.test',
+    '/\\evil.test',
+    '/\t/evil.test',
+    '/\n/evil.test',
+    'https://evil.test',
+    '%2f%2fevil.test',
+  ])('refuses %j, which a browser would read as another site', (target) => {
+    expect(safeReturnTo(target)).toBeUndefined();
+  });
+
+  it.each([
+    ['/%2f%2fevil.test', '/%2f%2fevil.test'],
+    ['/%09/evil.test', '/%09/evil.test'],
+    ['/%5cevil.test', '/%5cevil.test'],
+    ['/\uff0f\uff0fevil.test', '/%EF%BC%8F%EF%BC%8Fevil.test'],
+    ['/\u2215\u2215evil.test', '/%E2%88%95%E2%88%95evil.test'],
+  ])('keeps %j as a path on this site, %j', (target, path) => {
+    expect(safeReturnTo(target)).toBe(path);
+    // A browser resolves it on this site whatever it decodes.
+    expect(new URL(path, 'http://same.site').origin).toBe('http://same.site');
+  });
+
+  it('lands on the profile, not on another site, after a login with /..//evil.test', async () => {
+    const { callback } = await logIn(browser, site, emu, appId, janeId, `/auth/kvixi?returnTo=${encodeURIComponent('/..//evil.test')}`);
+    expect(callback.location).toBe(`${site.url}/profile`);
   });
 });
 
@@ -129,24 +162,56 @@ describe('failed logins', () => {
   it('sends a signed-in user who reloads the callback to their profile', async () => {
     const { callbackURL } = await logIn(browser, site, emu, appId, janeId);
     const reload = await browser.go(callbackURL);
-    expect(reload.status).toBe(302);
     expect(reload.location).toBe(`${site.url}/profile`);
+    const profile = await browser.go(reload.location!);
+    expect(profile.status).toBe(200);
+    expect(profile.text).toContain('Jane O&#39;Brien');
+  });
+
+  it('shows a short "already used" page, with the code under Technical details, for a stale callback', async () => {
+    const { callbackURL } = await logIn(browser, site, emu, appId, janeId);
+    const other = new HttpBrowser();
+    const reload = await other.go(callbackURL);
+    expect(reload.status).toBe(403);
+    const page = pageText(reload.text);
+    expect(page.title).toBe('This login link was already used');
+    expect(page.message).toBe('A link back from Kvixi works once, in the browser that started the login: start a new login.');
+    expect(page.buttons).toEqual(['Try again', 'Home']);
+    expect(page.details).toContain('ERR_KVIXI_NO_PENDING_LOGIN');
+    expect(reload.text).not.toContain('role="alert"');
   });
 
   it('refuses a forged callback this browser never started', async () => {
     const forged = emu.issueAuthKey({ appId, userId: janeId });
     const res = await browser.go(`${site.url}/auth/kvixi/callback?auth_key=${forged}`);
     expect(res.status).toBe(403);
-    expect(res.text).toContain('This login link was already used');
+    expect(pageText(res.text).title).toBe('This login link was already used');
     expect((await browser.go(`${site.url}/profile`)).status).toBe(302);
   });
 
-  it('says so when Kvixi refuses the login', async () => {
+  it('says to contact the site owner, without a retry button, when Kvixi has disabled the app', async () => {
     emu.failNext('authorize', { type: 'error', message: 'The developers module has been disabled by the admin' });
     const { callback } = await logIn(browser, site, emu, appId, janeId);
     expect(callback.status).toBe(502);
-    expect(callback.text).toContain('Kvixi refused the login');
-    expect(callback.text).toContain('The developers module has been disabled by the admin');
+    const page = pageText(callback.text);
+    expect(page.title).toBe('Log in with Kvixi is switched off');
+    expect(page.message).toContain('contact the site owner');
+    expect(page.buttons).toEqual(['Home']);
+    // The provider's own words only under "Technical details", never in the sentence people read.
+    expect(page.message).not.toContain('developers module');
+    expect(page.details).toContain('ERR_KVIXI_API');
+    expect(page.details).toContain('The developers module has been disabled by the admin');
+  });
+
+  it('offers a retry when Kvixi refuses for another reason, and keeps its words in the details', async () => {
+    emu.failNext('authorize', { type: 'error', message: 'Something odd happened' });
+    const { callback } = await logIn(browser, site, emu, appId, janeId);
+    expect(callback.status).toBe(502);
+    const page = pageText(callback.text);
+    expect(page.title).toBe('Kvixi refused the login');
+    expect(page.buttons).toEqual(['Try again', 'Home']);
+    expect(page.message).not.toContain('Something odd happened');
+    expect(page.details).toContain('Something odd happened');
   });
 
   it('says Kvixi is not answering when the provider is down', async () => {
@@ -161,10 +226,44 @@ describe('failed logins', () => {
     expect(callback.text).not.toContain(app.appSecret);
   });
 
+  it('says a deleted Kvixi account no longer exists, without a retry button', async () => {
+    const jose = emu.users.find((u) => u.username === 'jose')!.userId;
+    await browser.go(`${site.url}/auth/kvixi`);
+    const authKey = emu.issueAuthKey({ appId, userId: jose });
+    emu.deleteUser(jose);
+    const callback = await browser.go(`${site.url}/auth/kvixi/callback?auth_key=${authKey}`);
+    const page = pageText(callback.text);
+    expect(page.title).toBe('This Kvixi account no longer exists');
+    expect(page.buttons).toEqual(['Home']);
+    expect(page.details).toContain('ERR_KVIXI_USER_NOT_FOUND');
+    expect((await browser.go(`${site.url}/profile`)).status).toBe(302);
+  });
+
   it('refuses a login started by another site', async () => {
     const res = await browser.go(`${site.url}/auth/kvixi`, { headers: { 'sec-fetch-site': 'cross-site' } });
     expect(res.status).toBe(403);
     expect(res.text).toContain('Log in from this site');
+  });
+});
+
+describe('sessions', () => {
+  it('gives a visitor who starts a login a cookie that ends with the pending login', async () => {
+    const before = Date.now();
+    const start = await fetch(`${site.url}/auth/kvixi`, { redirect: 'manual' });
+    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('kvixi-example.sid='))!;
+    const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
+    expect(expires - before).toBeGreaterThan(9 * 60_000);
+    expect(expires - before).toBeLessThanOrEqual(10 * 60_000 + 1000);
+  });
+
+  it('keeps a signed-in session for a week', async () => {
+    const before = Date.now();
+    await browser.go(`${site.url}/auth/kvixi`);
+    const callback = await browser.go(`${site.url}/auth/kvixi/callback?auth_key=${emu.issueAuthKey({ appId, userId: janeId })}`);
+    const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('kvixi-example.sid='))!;
+    const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
+    expect(expires - before).toBeGreaterThan(6.9 * 24 * 3600_000);
+    expect((await browser.go(`${site.url}/profile`)).status).toBe(200);
   });
 });
 

@@ -95,3 +95,27 @@ export async function logIn(
   const callbackURL = `${callbackSite.url}/auth/kvixi/callback?auth_key=${authKey}`;
   return { callbackURL, callback: await browser.go(callbackURL) };
 }
+
+function textOf(fragment: string): string {
+  return fragment
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** What a person reads on a failure page: the heading, the sentence, the buttons, and the collapsed details. */
+export function pageText(page: string): { title: string; message: string; buttons: string[]; details: string | undefined } {
+  const actions = /<div class="actions">([\s\S]*?)<\/div>/.exec(page)?.[1] ?? '';
+  const details = /<details[^>]*>([\s\S]*?)<\/details>/.exec(page)?.[1];
+  return {
+    title: textOf(/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(page)?.[1] ?? ''),
+    message: textOf(/<p class="message-text">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? ''),
+    buttons: [...actions.matchAll(/<a [^>]*>([\s\S]*?)<\/a>/g)].map((match) => textOf(match[1] ?? '')),
+    details: details === undefined ? undefined : textOf(details),
+  };
+}

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { withDeadline } from '../support/deadline.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('starting the example app (example-app/server.ts, as npm start runs it)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvixi-start-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads its settings from a .env file and prints the URLs', async () => {
+    const port = await freePort();
+    const emulatorPort = await freePort();
+    const envFile = join(dir, '.env');
+    writeFileSync(
+      envFile,
+      [`PORT=${port}`, `EMULATOR_PORT=${emulatorPort}`, `DATABASE_FILE=${join(dir, 'app.db')}`, 'SESSION_SECRET=from the env file', 'KVIXI_APP_ID='].join('\n'),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, ENV_FILE: envFile };
+    for (const name of ['PORT', 'EMULATOR_PORT', 'DATABASE_FILE', 'SESSION_SECRET', 'KVIXI_APP_ID', 'REDIS_URL', 'PUBLIC_URL', 'HOST']) delete env[name];
+    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['example-app/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await withDeadline(
+        new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', () => out.includes('Kvixi emulator:') && resolve());
+          child.once('exit', (code) => reject(new Error(`server.ts exited with ${code}: ${err}`)));
+        }),
+        20_000,
+        'the example app to print its URLs',
+      );
+      expect(out).toContain(`Example site:   http://localhost:${port}`);
+      expect(out).toContain(`Kvixi emulator: http://127.0.0.1:${emulatorPort}`);
+      expect(err).not.toContain('SESSION_SECRET is not set');
+      const home = await fetch(`http://127.0.0.1:${port}/`);
+      expect(home.status).toBe(200);
+      expect(await home.text()).toContain('Sign in with your Kvixi account');
+    } finally {
+      child.kill('SIGTERM');
+      await withDeadline(exited, 10_000, 'the example app to stop on SIGTERM');
+    }
+  });
+});
