@@ -151,8 +151,9 @@ export class ConsumedNonces {
 
 /**
  * The default store: pending logins in the request's session, under the strategy's key. Works with
- * every session library the strategy knows (see `sessionAccess`); consumption is saved before the
- * auth_key goes to the provider where the library can save on demand.
+ * every session library the strategy knows (see `sessionAccess`). Where the library can save on
+ * demand, a new pending login is saved before the redirect to Kvixi, and its consumption before
+ * the auth_key goes to the provider.
  *
  * @example
  * ```ts
@@ -166,6 +167,8 @@ export class KvixiSessionStore implements KvixiPendingLoginStore {
   async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
     const session = requireSession(req);
     session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), login, context));
+    // Saved before the redirect: a store that is down is an error now, not a failed callback later.
+    await session.save();
   }
 
   async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {

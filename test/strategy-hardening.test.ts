@@ -221,6 +221,19 @@ describe('two callbacks racing on one pending login', () => {
     expect(errors).toEqual([{ name: 'Error', message: 'store unavailable', code: 'ESTORE' }]);
     expect(exchange.isDone()).toBe(false);
   });
+
+  it('reports a session store that cannot save a new pending login as an error, instead of redirecting to Kvixi', async () => {
+    class DownStore extends MemoryStore {
+      override set(_sid: string, _data: session.SessionData, callback?: (err?: unknown) => void): void {
+        callback?.(new Error('store unavailable'));
+      }
+    }
+    const { agent, errors } = host(kvixi(), { store: new DownStore() });
+    const res = await agent.get('/auth/kvixi');
+    expect(res.status).toBe(500);
+    expect(res.headers.location).toBeUndefined();
+    expect(errors).toEqual([{ name: 'Error', message: 'store unavailable', code: undefined }]);
+  });
 });
 
 describe('state that cannot be stored', () => {
