@@ -14,16 +14,21 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'lib/index.ts', 'emulator/index': 'lib/emulator/index.ts', 'emulator/cli': 'lib/emulator/cli.ts' },
+    entry: {
+      index: 'lib/index.ts',
+      client: 'lib/client-entry.ts',
+      'emulator/index': 'lib/emulator/index.ts',
+      'emulator/cli': 'lib/emulator/cli.ts',
+    },
     format: ['esm'],
     // The CLI and the emulator's entry share one chunk instead of each carrying the emulator.
     splitting: true,
-    dts: { entry: { index: 'lib/index.ts', 'emulator/index': 'lib/emulator/index.ts' } },
+    dts: { entry: { index: 'lib/index.ts', client: 'lib/client-entry.ts', 'emulator/index': 'lib/emulator/index.ts' } },
   },
   {
     ...shared,
-    entry: { index: 'lib/index.ts', 'emulator/index': 'lib/emulator/index.ts' },
+    entry: { index: 'lib/index.ts', client: 'lib/client-entry.ts', 'emulator/index': 'lib/emulator/index.ts' },
     format: ['cjs'],
-    dts: { entry: { index: 'lib/index.ts', 'emulator/index': 'lib/emulator/index.ts' } },
+    dts: { entry: { index: 'lib/index.ts', client: 'lib/client-entry.ts', 'emulator/index': 'lib/emulator/index.ts' } },
   },
 ]);

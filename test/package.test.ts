@@ -37,6 +37,18 @@ describe('the published build', () => {
     expect(JSON.parse(stdout)).toEqual(['kvixi', true, 'function', 'function']);
   });
 
+  it('loads passport-kvixi/client with import and require, without Express', async () => {
+    const esm = await node([
+      '--input-type=module',
+      '-e',
+      `import { KvixiClient, KvixiUserNotFoundError, KvixiError } from 'passport-kvixi/client';
+       console.log(JSON.stringify([new KvixiClient({ appId: '1', appSecret: 's' }).authorizationURL(), new KvixiUserNotFoundError() instanceof KvixiError]));`,
+    ]);
+    expect(JSON.parse(esm.stdout)).toEqual(['https://kvixi.com/api/oauth?app_id=1', true]);
+    const cjs = await node(['-e', `console.log(typeof require('passport-kvixi/client').KvixiClient)`]);
+    expect(cjs.stdout.trim()).toBe('function');
+  });
+
   it('works with passport when loaded through require', async () => {
     const { stdout } = await node([
       '-e',
