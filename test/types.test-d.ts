@@ -1,8 +1,12 @@
 import type { Request } from 'express';
+import type { AuthenticateOptions } from 'passport';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   KvixiStrategy,
   Strategy,
+  withState,
+  type KvixiInfo,
+  type KvixiState,
   type KvixiProfile,
   type KvixiStrategyOptions,
   type KvixiStrategyOptionsWithRequest,
@@ -60,6 +64,32 @@ describe('verify overloads', () => {
   it('rejects a missing appSecret', () => {
     // @ts-expect-error appSecret is required
     new KvixiStrategy({ appId: '1' }, () => undefined);
+  });
+
+  it('takes process.env values as they are, and still infers tokens and profile', () => {
+    const env: Record<string, string | undefined> = {};
+    new KvixiStrategy(
+      { appId: env.KVIXI_APP_ID, appSecret: env.KVIXI_APP_SECRET, baseURL: env.KVIXI_BASE_URL, timeout: undefined },
+      async (tokens, profile) => {
+        expectTypeOf(tokens).toEqualTypeOf<KvixiTokens>();
+        expectTypeOf(profile).toEqualTypeOf<KvixiProfile>();
+        return { id: profile.id };
+      },
+    );
+  });
+
+  it('refuses an async verify that forgets to return the user', () => {
+    // @ts-expect-error a Promise<void> is the classic bug: resolve to the user or false
+    new KvixiStrategy(credentials, async (_tokens, profile) => {
+      await Promise.resolve(profile.id);
+    });
+  });
+
+  it("passes state through Passport's options type with withState, and reads it back from req.authInfo", () => {
+    expectTypeOf(withState({ returnTo: '/account' })).toMatchTypeOf<AuthenticateOptions>();
+    expectTypeOf<NonNullable<Request['authInfo']>['state']>().toEqualTypeOf<KvixiState | undefined>();
+    const info = {} as KvixiInfo;
+    if ('code' in info) expectTypeOf(info.continueURL).toEqualTypeOf<string | undefined>();
   });
 
   it('exports the class as Strategy too', () => {
