@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type KvixiEmulator } from '../lib/emulator/index.js';
+import type { KvixiEmulator } from '../lib/emulator/index.js';
 import { HttpBrowser } from './support/http-browser.js';
+import { prepareRecipe } from './support/recipe-app.js';
 
 // The README's recipe for APIs and single-page apps (test/recipes/api-without-sessions.ts), run
 // as written against the emulator: no session middleware, the app issues its own token.
@@ -14,22 +14,7 @@ let appId: string;
 let janeId: string;
 
 beforeAll(async () => {
-  emu = await startEmulator({ users: [{ username: 'jane', firstname: 'Jane', lastname: "O'Brien" }] });
-  janeId = emu.users[0]!.userId;
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  appURL = `http://127.0.0.1:${port}`;
-  const app = emu.registerApp({ name: 'SPA', redirectURL: `${appURL}/auth/kvixi/callback` });
-  appId = app.appId;
-  Object.assign(process.env, {
-    KVIXI_APP_ID: app.appId,
-    KVIXI_APP_SECRET: app.appSecret,
-    KVIXI_BASE_URL: emu.url,
-    KVIXI_COOKIE_SECRET: 'a cookie secret of at least thirty-two characters',
-    PORT: String(port),
-  });
+  ({ emu, appURL, appId, janeId } = await prepareRecipe());
   const recipe = './recipes/api-without-sessions.js';
   ({ server } = (await import(recipe)) as { server: Server });
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));

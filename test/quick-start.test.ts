@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type KvixiEmulator } from '../lib/emulator/index.js';
+import type { KvixiEmulator } from '../lib/emulator/index.js';
 import { launchChromium, skipBrowserTests } from './support/chromium.js';
 import { HttpBrowser } from './support/http-browser.js';
+import { prepareRecipe } from './support/recipe-app.js';
 
 // The README's quick start (test/recipes/quick-start.ts, compared with the README line for line)
 // run as written, against the emulator: configured only through the environment it reads.
@@ -15,27 +16,9 @@ let appURL: string;
 let janeId: string;
 let appId: string;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
-  emu = await startEmulator({ users: [{ username: 'jane', firstname: 'Jane', lastname: "O'Brien" }] });
-  janeId = emu.users[0]!.userId;
-  const port = await freePort();
-  appURL = `http://localhost:${port}`;
-  const app = emu.registerApp({ name: 'Quick start', redirectURL: `${appURL}/auth/kvixi/callback` });
-  appId = app.appId;
-  Object.assign(process.env, {
-    KVIXI_APP_ID: app.appId,
-    KVIXI_APP_SECRET: app.appSecret,
-    KVIXI_BASE_URL: emu.url,
-    PORT: String(port),
-  });
+  // localhost: Chromium then sees the 127.0.0.1 page below as another site.
+  ({ emu, appURL, appId, janeId } = await prepareRecipe('localhost'));
   // A computed specifier keeps the recipe's global declarations out of this project's type check.
   const recipe = './recipes/quick-start.js';
   ({ server } = (await import(recipe)) as { server: Server });
