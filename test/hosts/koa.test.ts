@@ -1,0 +1,104 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { KoaPassport } from 'koa-passport';
+import session from 'koa-session';
+import type { KvixiStrategy } from '../../lib/index.js';
+import { describeLoginCSRF, type HostUnderTest, type NewDeployment, type SignedInUser } from './contract.js';
+
+// Koa 3 + koa-passport 6 (which runs passport 0.6 on a mock of Express's request) + koa-session 7,
+// with the session in the cookie and in an external store.
+
+type SessionLayer = 'cookie' | 'external store';
+
+/** An external koa-session store that answers on a later tick, as Redis would. */
+class AsyncStore {
+  private readonly sessions = new Map<string, string>();
+  async get(key: string): Promise<Record<string, unknown> | undefined> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const stored = this.sessions.get(key);
+    return stored === undefined ? undefined : (JSON.parse(stored) as Record<string, unknown>);
+  }
+  async set(key: string, session: Record<string, unknown>): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.sessions.set(key, JSON.stringify(session));
+  }
+  async destroy(key: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.sessions.delete(key);
+  }
+}
+
+function koaHost(sessions: SessionLayer): NewDeployment {
+  return () => {
+    const keys = [`session key ${Math.random()}`];
+    const store = sessions === 'external store' ? new AsyncStore() : undefined;
+    return (strategy) => startKoaHost(strategy, keys, store);
+  };
+}
+
+async function startKoaHost(strategy: KvixiStrategy, keys: string[], store: AsyncStore | undefined): Promise<HostUnderTest> {
+  const passport = new KoaPassport();
+  passport.use(strategy);
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user: SignedInUser, done) => done(null, user));
+
+  const app = new Koa();
+  app.keys = keys;
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const { name, code, message } = err as Error & { code?: string };
+      ctx.status = 500;
+      ctx.body = { error: { name, code, message } };
+    }
+  });
+  app.use(session({ sameSite: 'lax', ...(store ? { store } : {}) }, app));
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  const router = new Router();
+  router.get('/auth/kvixi', (ctx, next) => {
+    const returnTo = typeof ctx.query.returnTo === 'string' ? ctx.query.returnTo : undefined;
+    // @types/passport types `state` as a string; the strategy keeps any JSON value.
+    const start = (returnTo ? { state: { returnTo } } : {}) as { state?: string };
+    return passport.authenticate('kvixi', start)(ctx, next);
+  });
+  router.get('/auth/kvixi/callback', (ctx, next) =>
+    passport.authenticate('kvixi', async (err: unknown, user: unknown, info: unknown, status: unknown) => {
+      if (err) throw err;
+      if (!user) {
+        ctx.status = typeof status === 'number' ? status : 401;
+        ctx.body = { failure: info ?? null };
+        return;
+      }
+      await ctx.login(user);
+      ctx.body = { user, info };
+    })(ctx, next),
+  );
+  router.get('/me', (ctx) => {
+    ctx.body = { user: ctx.state.user ?? null };
+  });
+  router.post('/logout', async (ctx) => {
+    await ctx.logout();
+    ctx.body = { loggedOut: true };
+  });
+  app.use(router.routes());
+
+  const server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+for (const sessions of ['cookie', 'external store'] as const) {
+  describeLoginCSRF(`Koa 3 + koa-passport 6 + koa-session 7 (${sessions})`, koaHost(sessions));
+}
