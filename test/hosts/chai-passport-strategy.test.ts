@@ -162,6 +162,32 @@ describe('chai-passport-strategy 3 as the harness', { timeout: 5_000 }, () => {
   });
 });
 
+describe('the README recipe for chai-passport-strategy', { timeout: 5_000 }, () => {
+  // #region recipe: host-chai-passport-strategy
+  it('signs Jane in', async () => {
+    const session = {}; // one browser's session, shared by the start and the callback
+    await new Promise((resolve, reject) =>
+      harness.use(strategy).request((req) => { req.session = session; }).redirect(resolve).error(reject).authenticate(),
+    );
+    const jane = emu.users.find((user) => user.username === 'jane')!;
+    const authKey = emu.issueAuthKey({ appId, userId: jane.userId });
+    const user = await new Promise((resolve, reject) =>
+      harness
+        .use(strategy)
+        .request((req) => {
+          req.url = '/auth/kvixi/callback';
+          req.query = { auth_key: authKey };
+          req.session = session;
+        })
+        .success((user) => resolve(user))
+        .error(reject) // an AssertionError thrown in success() or fail() arrives here
+        .authenticate(),
+    );
+    expect(user).toMatchObject({ id: jane.userId });
+  });
+  // #endregion
+});
+
 describe("an assertion that fails in the harness's callbacks", { timeout: 2_000 }, () => {
   /** The usual promise around a harness test: the outcome's callback resolves it, error() rejects it. */
   function harnessTest(
