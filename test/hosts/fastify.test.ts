@@ -4,8 +4,18 @@ import { Authenticator } from '@fastify/passport';
 import fastifySecureSession from '@fastify/secure-session';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyInstance, type Session } from 'fastify';
-import type { KvixiStrategy } from '../../lib/index.js';
-import { describeLoginCSRF, type HostUnderTest, type NewDeployment, type SignedInUser } from './contract.js';
+import { describe, expect, it } from 'vitest';
+import { KvixiStrategy } from '../../lib/index.js';
+import { HttpBrowser } from '../support/http-browser.js';
+import {
+  describeLoginCSRF,
+  HOST_TEST_TIMEOUT,
+  keepUser,
+  useProvider,
+  type HostUnderTest,
+  type NewDeployment,
+  type SignedInUser,
+} from './contract.js';
 
 // Fastify 5 + @fastify/passport 4, with each session layer it supports. @fastify/passport
 // regenerates the session at login with its own signature (`regenerate(keysToKeep)`), and with
@@ -124,3 +134,46 @@ for (const sessions of ['secure-session', 'session, memory store', 'session, asy
     );
   }
 }
+
+describe("exceptions in the app's code after the strategy hands over, on Fastify", { timeout: HOST_TEST_TIMEOUT }, () => {
+  const provider = useProvider();
+
+  it('sends a throw in an async custom callback on success to the error handler once', async () => {
+    const appId = '1732698123499';
+    const appSecret = randomBytes(16).toString('hex');
+    provider.emu.registerApp({ name: 'Throwing callback', redirectURL: 'http://127.0.0.1/auth/kvixi/callback', appId, appSecret });
+    const passport = new Authenticator();
+    passport.use(new KvixiStrategy({ appId, appSecret, baseURL: provider.emu.url, callbackURL: '/auth/kvixi/callback' }, keepUser));
+    const errors: string[] = [];
+    const app = Fastify();
+    registerSessions(app, 'secure-session', { secret: randomBytes(32) });
+    app.register(passport.initialize());
+    app.register(passport.secureSession());
+    app.get('/auth/kvixi', { preValidation: passport.authenticate('kvixi') }, async () => undefined);
+    app.get(
+      '/auth/kvixi/callback',
+      {
+        preValidation: passport.authenticate('kvixi', async () => {
+          throw new Error('bug in the custom callback');
+        }),
+      },
+      async () => undefined,
+    );
+    app.setErrorHandler((err: Error, _request, reply) => {
+      errors.push(err.message);
+      reply.code(500).send({ error: err.message });
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const address = app.server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const browser = new HttpBrowser();
+      await browser.go(`${url}/auth/kvixi`);
+      const res = await browser.go(`${url}/auth/kvixi/callback?auth_key=${provider.emu.issueAuthKey({ appId, userId: provider.jane })}`);
+      expect(res.status).toBe(500);
+      expect(errors).toEqual(['bug in the custom callback']);
+    } finally {
+      await app.close();
+    }
+  });
+});

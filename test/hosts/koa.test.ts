@@ -1,11 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { KoaPassport } from 'koa-passport';
 import session from 'koa-session';
-import type { KvixiStrategy } from '../../lib/index.js';
-import { describeLoginCSRF, type HostUnderTest, type NewDeployment, type SignedInUser } from './contract.js';
+import { describe, expect, it } from 'vitest';
+import { KvixiStrategy } from '../../lib/index.js';
+import { HttpBrowser } from '../support/http-browser.js';
+import {
+  describeLoginCSRF,
+  HOST_TEST_TIMEOUT,
+  keepUser,
+  useProvider,
+  type HostUnderTest,
+  type NewDeployment,
+  type SignedInUser,
+} from './contract.js';
 
 // Koa 3 + koa-passport 6 (which runs passport 0.6 on a mock of Express's request) + koa-session 7,
 // with the session in the cookie and in an external store.
@@ -102,3 +113,50 @@ async function startKoaHost(strategy: KvixiStrategy, keys: string[], store: Asyn
 for (const sessions of ['cookie', 'external store'] as const) {
   describeLoginCSRF(`Koa 3 + koa-passport 6 + koa-session 7 (${sessions})`, koaHost(sessions));
 }
+
+describe("exceptions in the app's code after the strategy hands over, on Koa", { timeout: HOST_TEST_TIMEOUT }, () => {
+  const provider = useProvider();
+
+  it('sends a throw in an async custom callback on success to the error handling once', async () => {
+    const appId = '1732698123498';
+    const appSecret = randomBytes(16).toString('hex');
+    provider.emu.registerApp({ name: 'Throwing callback', redirectURL: 'http://127.0.0.1/auth/kvixi/callback', appId, appSecret });
+    const passport = new KoaPassport();
+    passport.use(new KvixiStrategy({ appId, appSecret, baseURL: provider.emu.url, callbackURL: '/auth/kvixi/callback' }, keepUser));
+    const errors: string[] = [];
+    const app = new Koa();
+    app.keys = ['test key'];
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        errors.push((err as Error).message);
+        ctx.status = 500;
+      }
+    });
+    app.use(session({}, app));
+    app.use(passport.initialize());
+    const router = new Router();
+    router.get('/auth/kvixi', passport.authenticate('kvixi'));
+    router.get(
+      '/auth/kvixi/callback',
+      passport.authenticate('kvixi', async () => {
+        throw new Error('bug in the custom callback');
+      }),
+    );
+    app.use(router.routes());
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const browser = new HttpBrowser();
+      await browser.go(`${url}/auth/kvixi`);
+      const res = await browser.go(`${url}/auth/kvixi/callback?auth_key=${provider.emu.issueAuthKey({ appId, userId: provider.jane })}`);
+      expect(res.status).toBe(500);
+      expect(errors).toEqual(['bug in the custom callback']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
