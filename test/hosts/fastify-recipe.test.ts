@@ -55,6 +55,17 @@ app.get(
 // #endregion
 
 app.get('/me', async (request) => ({ user: request.user ?? null }));
+// What the README says about state: a per-request start from the handler, and request.authInfo.state.
+app.get('/auth/kvixi/account', async (request, reply) => {
+  // @fastify/passport types `state` as a string; the strategy keeps any JSON value.
+  await fastifyPassport.authenticate('kvixi', { state: { returnTo: '/account' } as unknown as string }).call(app, request, reply);
+  return reply;
+});
+app.get(
+  '/auth/kvixi/state',
+  { preValidation: fastifyPassport.authenticate('kvixi', { failureRedirect: '/login' }) },
+  async (request) => ({ state: request.authInfo?.state ?? null }),
+);
 
 let url: string;
 beforeAll(async () => {
@@ -86,6 +97,14 @@ describe('the README recipe for Fastify', { timeout: 5_000 }, () => {
     expect(JSON.parse((await browser.go(`${url}/me`)).text)).toEqual({
       user: { id: 'u1', kvixiId: jane(), name: "Jane O'Brien" },
     });
+  });
+
+  it('gives a per-request state back as request.authInfo.state', async () => {
+    const browser = new HttpBrowser();
+    expect((await browser.go(`${url}/auth/kvixi/account`)).status).toBe(302);
+    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
+    const done = await browser.go(`${url}/auth/kvixi/state?auth_key=${authKey}`);
+    expect(JSON.parse(done.text)).toEqual({ state: { returnTo: '/account' } });
   });
 
   it('sends a forged callback to /login and signs nobody in', async () => {

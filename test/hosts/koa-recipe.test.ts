@@ -54,6 +54,14 @@ router.get('/auth/kvixi/callback', passport.authenticate('kvixi', { failureRedir
 app.use(router.routes());
 // #endregion
 
+// What the README says about state: it comes back as ctx.state.authInfo.state.
+const stateRouter = new Router();
+// @types/passport types `state` as a string; the strategy keeps any JSON value.
+stateRouter.get('/auth/kvixi/account', passport.authenticate('kvixi', { state: { returnTo: '/account' } as unknown as string }));
+stateRouter.get('/auth/kvixi/state', passport.authenticate('kvixi', { failureRedirect: '/login' }), (ctx) => {
+  ctx.body = { state: (ctx.state.authInfo as { state?: unknown } | undefined)?.state ?? null };
+});
+app.use(stateRouter.routes());
 app.use((ctx) => {
   if (ctx.path === '/me') ctx.body = { user: ctx.state.user ?? null };
 });
@@ -90,6 +98,14 @@ describe('the README recipe for Koa', { timeout: 5_000 }, () => {
     expect(JSON.parse((await browser.go(`${url}/me`)).text)).toEqual({
       user: { id: 'u1', kvixiId: jane(), name: "Jane O'Brien" },
     });
+  });
+
+  it('gives the state back as ctx.state.authInfo.state', async () => {
+    const browser = new HttpBrowser();
+    expect((await browser.go(`${url}/auth/kvixi/account`)).status).toBe(302);
+    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
+    const done = await browser.go(`${url}/auth/kvixi/state?auth_key=${authKey}`);
+    expect(JSON.parse(done.text)).toEqual({ state: { returnTo: '/account' } });
   });
 
   it('sends a forged callback to /login and signs nobody in', async () => {
