@@ -42,7 +42,7 @@ export interface Provider {
   mallory: string;
 }
 
-/** One emulator per test file, with Jane (the victim) and Mallory (the attacker). */
+/** One emulator for the enclosing describe, with Jane (the victim) and Mallory (the attacker). */
 export function useProvider(): Provider {
   const provider = {} as Provider;
   beforeAll(async () => {
@@ -105,8 +105,16 @@ export function useSite(provider: Provider, newDeployment: NewDeployment): Site 
   return site;
 }
 
-export function json(visit: Visit): { user?: SignedInUser | null; info?: { state?: unknown }; failure?: { code?: string }; error?: { code?: string } } {
-  return JSON.parse(visit.text) as ReturnType<typeof json>;
+/** What the host's routes answer, as listed above. */
+export interface HostReply {
+  user?: SignedInUser | null;
+  info?: { state?: unknown };
+  failure?: { code?: string } | null;
+  error?: { code?: string; message?: string };
+}
+
+export function json(visit: Visit): HostReply {
+  return JSON.parse(visit.text) as HostReply;
 }
 
 /** Start → Kvixi's sign-in and consent pages → callback, as a person clicks through. */
