@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../lib/emulator/index.js';
+import { HttpBrowser } from '../support/http-browser.js';
+import { Users } from './users.js';
+
+// The README's Fastify recipe, run as written: it finds the app's configuration in `config` and
+// its accounts in `users`, as an app would. Its imports sit inside the region so the README
+// shows them; import declarations are hoisted, so they may.
+
+const emu = await startEmulator({ users: [{ username: 'jane', firstname: 'Jane', lastname: "O'Brien" }] });
+const config = {
+  kvixiAppId: '1732698123456',
+  kvixiAppSecret: randomBytes(16).toString('hex'),
+  kvixiBaseURL: emu.url,
+  sessionKey: randomBytes(32),
+};
+const users = new Users();
+
+// #region recipe: host-fastify
+import Fastify from 'fastify';
+import fastifySecureSession from '@fastify/secure-session';
+import { Authenticator } from '@fastify/passport';
+import { KvixiStrategy } from 'passport-kvixi';
+
+const fastifyPassport = new Authenticator();
+fastifyPassport.use(
+  new KvixiStrategy(
+    {
+      appId: config.kvixiAppId,
+      appSecret: config.kvixiAppSecret,
+      baseURL: config.kvixiBaseURL, // leave out for kvixi.com
+      callbackURL: '/auth/kvixi/callback',
+    },
+    async (_tokens, profile) => users.upsertByKvixiId(profile.id, profile),
+  ),
+);
+fastifyPassport.registerUserSerializer(async (user: { id: string }) => user.id);
+fastifyPassport.registerUserDeserializer(async (id: string) => users.findById(id) ?? null);
+
+const app = Fastify();
+app.register(fastifySecureSession, {
+  key: config.sessionKey, // 32 random bytes
+  cookie: { path: '/', httpOnly: true, sameSite: 'lax' },
+});
+app.register(fastifyPassport.initialize());
+app.register(fastifyPassport.secureSession());
+
+app.get('/auth/kvixi', { preValidation: fastifyPassport.authenticate('kvixi') }, async () => undefined);
+app.get(
+  '/auth/kvixi/callback',
+  { preValidation: fastifyPassport.authenticate('kvixi', { failureRedirect: '/login' }) },
+  async (_request, reply) => reply.redirect('/'),
+);
+// #endregion
+
+app.get('/me', async (request) => ({ user: request.user ?? null }));
+// What the README says about state: a per-request start from the handler, and request.authInfo.state.
+app.get('/auth/kvixi/account', async (request, reply) => {
+  // @fastify/passport types `state` as a string; the strategy keeps any JSON value.
+  await fastifyPassport.authenticate('kvixi', { state: { returnTo: '/account' } as unknown as string }).call(app, request, reply);
+  return reply;
+});
+app.get(
+  '/auth/kvixi/state',
+  { preValidation: fastifyPassport.authenticate('kvixi', { failureRedirect: '/login' }) },
+  async (request) => ({ state: request.authInfo?.state ?? null }),
+);
+
+let url: string;
+beforeAll(async () => {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  emu.registerApp({
+    name: 'Fastify recipe',
+    redirectURL: `${url}/auth/kvixi/callback`,
+    appId: config.kvixiAppId,
+    appSecret: config.kvixiAppSecret,
+  });
+});
+afterAll(async () => {
+  await app.close();
+  await emu.close();
+});
+
+describe('the README recipe for Fastify', { timeout: 5_000 }, () => {
+  const jane = () => emu.users[0]!.userId;
+
+  it('signs Jane in and keeps her signed in', async () => {
+    const browser = new HttpBrowser();
+    const start = await browser.go(`${url}/auth/kvixi`);
+    expect(start.location).toBe(`${emu.url}/api/oauth?app_id=${config.kvixiAppId}`);
+    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
+    const done = await browser.go(`${url}/auth/kvixi/callback?auth_key=${authKey}`);
+    expect(done.location).toBe(`${url}/`);
+    expect(JSON.parse((await browser.go(`${url}/me`)).text)).toEqual({
+      user: { id: 'u1', kvixiId: jane(), name: "Jane O'Brien" },
+    });
+  });
+
+  it('gives a per-request state back as request.authInfo.state', async () => {
+    const browser = new HttpBrowser();
+    expect((await browser.go(`${url}/auth/kvixi/account`)).status).toBe(302);
+    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
+    const done = await browser.go(`${url}/auth/kvixi/state?auth_key=${authKey}`);
+    expect(JSON.parse(done.text)).toEqual({ state: { returnTo: '/account' } });
+  });
+
+  it('sends a forged callback to /login and signs nobody in', async () => {
+    const victim = new HttpBrowser();
+    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
+    const forged = await victim.go(`${url}/auth/kvixi/callback?auth_key=${authKey}`);
+    expect(forged.location).toBe(`${url}/login`);
+    expect(JSON.parse((await victim.go(`${url}/me`)).text)).toEqual({ user: null });
+  });
+});
