@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import {
   ConsumedNonces,
   MAX_PENDING,
@@ -48,6 +48,7 @@ const MIN_SECRET_LENGTH = 32;
 /** Browsers keep cookies of up to 4096 bytes, name and attributes included. */
 const MAX_COOKIE_BYTES = 4000;
 const SALT = 'passport-kvixi cookie store v1';
+const DEFAULT_KEY = 'passport-kvixi:kvixi';
 
 /**
  * Keeps pending logins in one cookie, sealed with AES-256-GCM: nobody can read it (your `state`
@@ -103,12 +104,12 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
   }
 
   async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
-    const pending = withPendingLogin(this.#read(req), login, context);
+    const pending = withPendingLogin(this.#read(req, context), login, context);
     this.#write(req, pending, context);
   }
 
   async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {
-    const stored = this.#read(req);
+    const stored = this.#read(req, context);
     const { result, rest } = takeNewestLive(stored, context);
     if (stored.length > 0) this.#write(req, rest, context);
     if (result.status !== 'found') return result;
@@ -118,7 +119,7 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
   }
 
   async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
-    for (const entry of this.#read(req)) {
+    for (const entry of this.#read(req, context)) {
       this.#consumed.claim(entry.nonce, entry.createdAt + context.ttlMs, context.now);
     }
     this.#write(req, [], context);
@@ -128,24 +129,29 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
     return this.#secure ?? (req.secure === true || req.socket?.encrypted === true);
   }
 
-  #nameFor(secure: boolean): string {
-    return secure ? `__Host-${this.cookieName}` : this.cookieName;
+  /**
+   * One cookie per strategy name: `kvixi_pending` for the default strategy, a suffix for others,
+   * so two strategies (two Sngine sites) never use each other's pending logins.
+   */
+  #nameFor(secure: boolean, context: KvixiPendingLoginContext): string {
+    const base = context.key === DEFAULT_KEY ? this.cookieName : `${this.cookieName}-${shortHash(context.key)}`;
+    return secure ? `__Host-${base}` : base;
   }
 
   /** The pending logins in the request's cookie; a missing, tampered or foreign cookie holds none. */
-  #read(req: CookieRequest): KvixiPendingLogin[] {
+  #read(req: CookieRequest, context: KvixiPendingLoginContext): KvixiPendingLogin[] {
     // Over https only the __Host- cookie counts: a plain one may have been set by a sibling subdomain.
-    const secure = this.#isSecure(req);
-    const value = cookieValue(req.headers.cookie, this.#nameFor(secure));
+    const name = this.#nameFor(this.#isSecure(req), context);
+    const value = cookieValue(req.headers.cookie, name);
     if (value === undefined) return [];
-    const opened = this.#open(value, this.#nameFor(secure));
+    const opened = this.#open(value, `${name}|${context.key}`);
     if (opened === undefined) return [];
     return pendingLoginsIn((opened as { logins?: unknown }).logins);
   }
 
   #write(req: CookieRequest, pending: KvixiPendingLogin[], context: KvixiPendingLoginContext): void {
     const secure = this.#isSecure(req);
-    const name = this.#nameFor(secure);
+    const name = this.#nameFor(secure, context);
     const attributes = `Path=/; HttpOnly; SameSite=${this.#sameSite}${secure ? '; Secure' : ''}`;
     if (pending.length === 0) {
       setCookie(req, name, `${name}=; Max-Age=0; ${attributes}`);
@@ -155,7 +161,7 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
     const maxAge = Math.max(1, Math.ceil((oldest + context.ttlMs - context.now) / 1000));
     let kept = pending.slice(-MAX_PENDING);
     for (;;) {
-      const cookie = `${name}=${this.#seal({ logins: kept }, name)}; Max-Age=${maxAge}; ${attributes}`;
+      const cookie = `${name}=${this.#seal({ logins: kept }, `${name}|${context.key}`)}; Max-Age=${maxAge}; ${attributes}`;
       // The oldest logins go first when a large state would make the cookie too big to keep.
       if (Buffer.byteLength(cookie) <= MAX_COOKIE_BYTES || kept.length === 1) {
         setCookie(req, name, cookie);
@@ -165,7 +171,7 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
     }
   }
 
-  /** `keyId.iv.ciphertext.tag`, base64url; the cookie's name is authenticated with it. */
+  /** `keyId.iv.ciphertext.tag`, base64url; the cookie's name and the strategy's key are authenticated with it. */
   #seal(data: unknown, name: string): string {
     const { id, key } = this.#keys[0] as SealingKey;
     const iv = randomBytes(12);
@@ -196,6 +202,10 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
   }
 }
 
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 8);
+}
+
 function deriveKey(secret: string): SealingKey {
   const key = Buffer.from(hkdfSync('sha256', secret, SALT, 'aes-256-gcm key', 32));
   const id = Buffer.from(hkdfSync('sha256', secret, SALT, 'key id', 6)).toString('base64url');
@@ -213,14 +223,44 @@ function cookieValue(header: string | string[] | undefined, name: string): strin
   return undefined;
 }
 
+/** Where a host lets the store set a header: Node's response (Express), or Koa's context (koa-passport). */
+interface HeaderTarget {
+  get(): string[];
+  set(values: string[]): void;
+}
+
+function headerTarget(req: CookieRequest): HeaderTarget | undefined {
+  const res = req.res;
+  if (res && typeof res.getHeader === 'function' && typeof res.setHeader === 'function') {
+    if (res.headersSent) throw new Error(`${OWNER} cannot set its cookie: the response headers were already sent`);
+    return {
+      get: () => asList(res.getHeader?.('Set-Cookie')),
+      set: (values) => res.setHeader?.('Set-Cookie', values),
+    };
+  }
+  // koa-passport's req.res can only replace a header; its Koa context can read one too.
+  const ctx = (req as { ctx?: { set?: unknown; response?: { get?: unknown } } }).ctx;
+  if (ctx && typeof ctx.set === 'function' && typeof ctx.response?.get === 'function') {
+    const set = ctx.set as (name: string, value: string[]) => void;
+    const get = ctx.response.get as (name: string) => unknown;
+    return {
+      get: () => asList(get.call(ctx.response, 'Set-Cookie')),
+      set: (values) => set.call(ctx, 'Set-Cookie', values),
+    };
+  }
+  return undefined;
+}
+
+function asList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return value === undefined || value === null || value === '' ? [] : [String(value)];
+}
+
 /** Sets our cookie, replacing an earlier value of ours in this response and keeping the app's others. */
 function setCookie(req: CookieRequest, name: string, cookie: string): void {
-  const res = req.res;
-  if (!res || typeof res.setHeader !== 'function' || typeof res.getHeader !== 'function') {
-    throw new TypeError(`${OWNER} needs the response as req.res (Express sets it) to set its cookie`);
+  const target = headerTarget(req);
+  if (!target) {
+    throw new TypeError(`${OWNER} needs the response to set its cookie: req.res (Express) or req.ctx (Koa)`);
   }
-  if (res.headersSent) throw new Error(`${OWNER} cannot set its cookie: the response headers were already sent`);
-  const existing = res.getHeader('Set-Cookie');
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  res.setHeader('Set-Cookie', [...list.filter((line) => !line.startsWith(`${name}=`)), cookie]);
+  target.set([...target.get().filter((line) => !line.startsWith(`${name}=`)), cookie]);
 }
