@@ -18,6 +18,7 @@ const debug = debuglog('passport-kvixi');
 /** Why a login failed cleanly (Passport's `fail`): the browser's fault, a stale link or the user's account, not a fault of the app. */
 export type KvixiFailureCode =
   | 'ERR_KVIXI_CROSS_SITE_START'
+  | 'ERR_KVIXI_NOT_A_NAVIGATION'
   | 'ERR_KVIXI_MISSING_AUTH_KEY'
   | 'ERR_KVIXI_MALFORMED_AUTH_KEY'
   | 'ERR_KVIXI_NO_PENDING_LOGIN'
@@ -111,7 +112,11 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   uploadsURL?: string | undefined;
   /** Seconds a started login may take before its callback is refused, default 600. */
   pendingLoginTTL?: number | undefined;
-  /** Allow a login to be started by a request another site made (`Sec-Fetch-Site: cross-site`). Default false. */
+  /**
+   * Allow a login to be started by a navigation from another site, a sibling subdomain included
+   * (`Sec-Fetch-Site: cross-site` or `same-site`). Default false: such a start fails with
+   * `ERR_KVIXI_CROSS_SITE_START` and a `continueURL` for a one-click page.
+   */
   allowCrossSiteStart?: boolean | undefined;
   /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
   skipUserProfile?: boolean | undefined;
@@ -263,8 +268,13 @@ export class KvixiStrategy extends StrategyBase {
   }
 
   private async _start(req: HostRequest, state: unknown): Promise<void> {
-    if (!this._allowCrossSiteStart && req.headers['sec-fetch-site'] === 'cross-site') {
-      debug('start refused: Sec-Fetch-Site is cross-site');
+    if (!isNavigation(req)) {
+      debug('start refused: not a top-level navigation (Sec-Fetch-Mode/Dest)');
+      return this._fail(req, 'ERR_KVIXI_NOT_A_NAVIGATION', 'A login starts when the browser opens this page, not from an image, a script or a frame.', 403);
+    }
+    const site = req.headers['sec-fetch-site'];
+    if (!this._allowCrossSiteStart && (site === 'cross-site' || site === 'same-site')) {
+      debug('start refused: Sec-Fetch-Site is %s', site);
       const refusal = failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.');
       const continueURL = sameSiteURL(req);
       if (continueURL !== undefined) refusal.continueURL = continueURL;
@@ -278,6 +288,11 @@ export class KvixiStrategy extends StrategyBase {
   }
 
   private async _finish(req: HostRequest, authKeys: string[]): Promise<void> {
+    // Kvixi's redirect back is always a top-level navigation; anything else is somebody's page.
+    if (!isNavigation(req)) {
+      debug('callback refused: not a top-level navigation (Sec-Fetch-Mode/Dest)');
+      return this._fail(req, 'ERR_KVIXI_NOT_A_NAVIGATION', 'A login finishes when the browser comes back from Kvixi, not from an image, a script or a frame.', 403);
+    }
     const authKey = authKeys[0];
     if (authKey === undefined) {
       return this._fail(req, 'ERR_KVIXI_MISSING_AUTH_KEY', 'The login callback arrived without an auth_key.', 400);
@@ -364,10 +379,12 @@ export class KvixiStrategy extends StrategyBase {
       };
       const args = this._passReqToCallback ? [req, tokens, profile, done] : [tokens, profile, done];
       let result: KvixiVerifyResult;
+      // A throw or a rejection is an error whatever its value, even a falsy one.
+      const failed = (err: unknown, fallback: string) => settle({ outcome: 'error', error: asError(err ?? new Error(fallback)) });
       try {
         result = (this._verify as (...a: unknown[]) => KvixiVerifyResult)(...args);
       } catch (err) {
-        return done(err ?? new Error('verify threw without a reason'));
+        return failed(err, 'verify threw without a reason');
       }
       if (!isPromiseLike(result)) return;
       result.then(
@@ -382,7 +399,7 @@ export class KvixiStrategy extends StrategyBase {
             );
           }
         },
-        (err: unknown) => done(err ?? new Error('verify rejected without a reason')),
+        (err: unknown) => failed(err, 'verify rejected without a reason'),
       );
     });
   }
@@ -405,7 +422,7 @@ export class KvixiStrategy extends StrategyBase {
     try {
       this.error(err);
     } catch (again) {
-      lastResort(req, asError(again));
+      lastResort(req, err, asError(again));
     }
   }
 }
@@ -415,19 +432,26 @@ type VerifyOutcome =
   | { outcome: 'refused'; info: object }
   | { outcome: 'error'; error: Error };
 
-/** The app's `error` handling itself threw: Express's `next`, else a bare 500, never silence. */
-function lastResort(req: HostRequest, err: Error): void {
+/**
+ * The app's `error` handling itself threw (`thrown`) while handling `original`: Express's `next`;
+ * on a host without one, a bare 500, or a closed connection where the host gives no response
+ * (Fastify), so the client is never left waiting; and a process warning for both errors, so
+ * neither is lost without a crash.
+ */
+function lastResort(req: HostRequest, original: Error, thrown: Error): void {
   if (typeof req.next === 'function') {
-    req.next(err);
+    req.next(thrown);
     return;
   }
   const res = req.res;
   if (res && typeof res.end === 'function' && !res.headersSent) {
     res.statusCode = 500;
     res.end('Internal Server Error');
+  } else if (!res) {
+    (req as { raw?: { socket?: { destroy?: () => void } } }).raw?.socket?.destroy?.();
   }
-  // No error handler to take it on this host: a process warning keeps it visible without a crash.
-  process.emitWarning(err);
+  process.emitWarning(original);
+  if (thrown !== original) process.emitWarning(thrown);
 }
 
 function failure(code: KvixiFailureCode, message: string): KvixiLoginFailure {
@@ -447,6 +471,19 @@ function storeOf(store: unknown): KvixiPendingLoginStore {
     throw new TypeError(`${OWNER} store must have add, consume and clear methods (a KvixiPendingLoginStore)`);
   }
   return store as KvixiPendingLoginStore;
+}
+
+/**
+ * A top-level navigation, where a browser says so: browsers send Sec-Fetch-Site, -Mode and -Dest
+ * together (over https and to localhost). An <img>, a fetch() from a sibling subdomain or a frame
+ * could otherwise start or finish a login in the victim's browser. Without Sec-Fetch-Site the
+ * request is no browser's (Node's fetch sends Sec-Fetch-Mode: cors alone) or an old one's.
+ */
+function isNavigation(req: HostRequest): boolean {
+  if (req.headers['sec-fetch-site'] === undefined) return true;
+  const mode = req.headers['sec-fetch-mode'];
+  const dest = req.headers['sec-fetch-dest'];
+  return (mode === undefined || mode === 'navigate') && (dest === undefined || dest === 'document');
 }
 
 function isAuthenticated(req: HostRequest): boolean {
@@ -484,7 +521,16 @@ function storableState(state: unknown): unknown {
 
 /** The request's path and auth_key values, read by us rather than by whichever query parser the app set. */
 function requestTarget(req: HostRequest): { path: string; authKeys: string[] } {
-  const raw = req.originalUrl ?? req.url ?? '/';
+  let raw = req.originalUrl ?? req.url ?? '/';
+  // An absolute-form target (`GET http://host/path`), which Node and Express accept too.
+  if (!raw.startsWith('/')) {
+    try {
+      const url = new URL(raw);
+      raw = `${url.pathname}${url.search}`;
+    } catch {
+      // Not a URL either: compared as it is, it matches no callback path.
+    }
+  }
   const mark = raw.indexOf('?');
   if (mark !== -1) {
     return { path: raw.slice(0, mark), authKeys: new URLSearchParams(raw.slice(mark + 1)).getAll('auth_key') };

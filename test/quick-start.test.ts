@@ -58,7 +58,7 @@ describe('the quick start', () => {
   it('answers a start from another site with a one-click page instead of a pending login', async () => {
     const browser = new HttpBrowser();
     const res = await browser.go(`${appURL}/auth/kvixi?returnTo=%2Faccount%22%3E`, {
-      headers: { 'sec-fetch-site': 'cross-site' },
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
     });
     expect(res.status).toBe(403);
     expect(res.text).toBe('<a href="/auth/kvixi?returnTo=%2Faccount%22%3E">Continue with Kvixi</a>');

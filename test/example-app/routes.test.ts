@@ -240,7 +240,9 @@ describe('failed logins', () => {
   });
 
   it('refuses a login started by another site', async () => {
-    const res = await browser.go(`${site.url}/auth/kvixi`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    const res = await browser.go(`${site.url}/auth/kvixi`, {
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+    });
     expect(res.status).toBe(403);
     expect(res.text).toContain('Log in from this site');
   });

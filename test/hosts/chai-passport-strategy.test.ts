@@ -216,6 +216,28 @@ describe("an assertion that fails in the harness's callbacks", { timeout: 2_000 
     await expect(run).rejects.toThrow(`expected { id: '${jane}', name: 'Jane O\\'Brien' } to deeply equal { id: 'somebody else' }`);
   });
 
+  it('in success(), with no error() registered, is still reported as that AssertionError (a process warning)', async () => {
+    const session: Record<string, unknown> = {};
+    await browser(session).start();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      harness
+        .use(strategy)
+        .request((req) => {
+          req.url = '/auth/kvixi/callback';
+          req.query = { auth_key: keyFor(jane) };
+          req.session = session;
+        })
+        .success((user) => chai.expect(user).to.deep.equal({ id: 'somebody else' }))
+        .authenticate();
+      await expect.poll(() => warnings.some((warning) => warning instanceof chai.AssertionError), { timeout: 1_500 }).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('in fail() reaches error() as that AssertionError, at once', async () => {
     const run = harnessTest(
       (test, resolve) =>

@@ -176,4 +176,41 @@ describe("exceptions in the app's code after the strategy hands over, on Fastify
       await app.close();
     }
   });
+
+  it('answers 500, not a hang, when a synchronous custom callback throws on success and on the error too', async () => {
+    const appId = '1732698123497';
+    const appSecret = randomBytes(16).toString('hex');
+    provider.emu.registerApp({ name: 'Throwing twice', redirectURL: 'http://127.0.0.1/auth/kvixi/callback', appId, appSecret });
+    const passport = new Authenticator();
+    passport.use(new KvixiStrategy({ appId, appSecret, baseURL: provider.emu.url, callbackURL: '/auth/kvixi/callback' }, keepUser));
+    const app = Fastify();
+    registerSessions(app, 'secure-session', { secret: randomBytes(32) });
+    app.register(passport.initialize());
+    app.register(passport.secureSession());
+    app.get('/auth/kvixi', { preValidation: passport.authenticate('kvixi') }, async () => undefined);
+    app.get(
+      '/auth/kvixi/callback',
+      {
+        preValidation: passport.authenticate('kvixi', (err: unknown) => {
+          throw err ?? new Error('bug in the custom callback');
+        }),
+      },
+      async () => undefined,
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const address = app.server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const browser = new HttpBrowser();
+      await browser.go(`${url}/auth/kvixi`);
+      const key = provider.emu.issueAuthKey({ appId, userId: provider.jane });
+      const answer = await fetch(`${url}/auth/kvixi/callback?auth_key=${key}`, { signal: AbortSignal.timeout(3000) }).then(
+        (res) => `HTTP ${res.status}`,
+        (err: Error) => (err.name === 'TimeoutError' ? 'no answer' : 'connection closed'),
+      );
+      expect(answer).toBe('HTTP 500');
+    } finally {
+      await app.close();
+    }
+  });
 });
