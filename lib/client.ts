@@ -216,10 +216,11 @@ export class KvixiClient {
     let status: number;
     let location: string | null;
     try {
-      const response = await this.#fetch(url, init);
+      // The signal also bounds the wait itself: a custom fetch may not pass it on.
+      const response = await untilAborted(this.#fetch(url, init), signal);
       status = response.status;
       location = response.headers.get('location');
-      text = await readText(response, endpoint);
+      text = await untilAborted(readText(response, endpoint), signal);
     } catch (err) {
       throw this.#fetchError(endpoint, signal, err, secrets);
     }
@@ -244,6 +245,15 @@ export class KvixiClient {
   }
 
   #fetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
+    try {
+      return this.#describeFetchError(endpoint, signal, err, secrets);
+    } catch {
+      // A foreign error whose getters throw: say nothing of it rather than let its text escape.
+      return new KvixiFetchError(endpoint, 'ERR_KVIXI_FETCH', `Kvixi ${endpoint} could not be reached: fetch failed`, undefined);
+    }
+  }
+
+  #describeFetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
     if (err instanceof KvixiUnexpectedResponseError) return err;
     const cause = redactError(err, secrets);
     if (signal.aborted) {
@@ -262,6 +272,25 @@ export class KvixiClient {
 interface Reply {
   body: unknown;
   text: string;
+}
+
+/** `work`, or a rejection once `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Reads at most MAX_BODY_BYTES: a reply larger than any Kvixi sends is cut off, not buffered. */
@@ -291,11 +320,16 @@ async function readText(response: Response, endpoint: KvixiEndpoint): Promise<st
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The error code and syscall of the network failure, never the URL. */
+/** The error code and message of the network failure (redacted by the caller), never the URL. */
 function describeNetworkError(err: Error): string {
-  const inner = err.cause instanceof Error ? err.cause : err;
-  const code = (inner as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code} (${inner.message})` : inner.message;
+  try {
+    const inner = err.cause instanceof Error ? err.cause : err;
+    const code = (inner as { code?: unknown }).code;
+    const message = String(inner.message);
+    return typeof code === 'string' ? `${code} (${message})` : message;
+  } catch {
+    return 'fetch failed';
+  }
 }
 
 function redirectReason(location: string | null, requested: string): string {
@@ -347,7 +381,9 @@ function toUserInfo(value: unknown): KvixiUserInfo | undefined {
     // JSON.parse makes `__proto__` an own key; copying it would change the object's prototype.
     if (UNSAFE_KEYS.has(key)) continue;
     if (typeof field === 'string') info[key] = field;
-    else if (typeof field === 'number' || typeof field === 'boolean') info[key] = String(field);
+    // JSON.parse has already rounded a number past 2^53: as an id it would name somebody else.
+    else if (typeof field === 'number' && Number.isSafeInteger(field)) info[key] = String(field);
+    else if (typeof field === 'number' && key !== 'user_id' && Number.isFinite(field)) info[key] = String(field);
     else info[key] = null;
   }
   const id = info.user_id;

@@ -39,14 +39,25 @@ export function redactError(err: unknown, secrets: readonly string[]): Error {
 
 function copyRedacted(err: unknown, secrets: readonly string[], depth: number): Error {
   if (!(err instanceof Error)) return new Error(describeValue(err, secrets));
-  const hasCause = err.cause !== undefined && depth < MAX_CAUSE_DEPTH;
-  const cause = hasCause ? copyRedacted(err.cause, secrets, depth + 1) : undefined;
+  let original: unknown;
+  try {
+    original = err.cause;
+  } catch {
+    original = undefined; // a getter that throws: there is no cause to keep
+  }
+  const hasCause = original !== undefined && depth < MAX_CAUSE_DEPTH;
+  const cause = hasCause ? copyRedacted(original, secrets, depth + 1) : undefined;
   const copy = new Error(redact(safeString(() => err.message), secrets), cause === undefined ? undefined : { cause });
   copy.name = redact(safeString(() => err.name), secrets);
   const stack = safeString(() => err.stack ?? '');
   copy.stack = stack === '' ? `${copy.name}: ${copy.message}` : redact(stack, secrets);
   for (const key of ['code', 'errno', 'syscall'] as const) {
-    const value = (err as unknown as Record<string, unknown>)[key];
+    let value: unknown;
+    try {
+      value = (err as unknown as Record<string, unknown>)[key];
+    } catch {
+      continue;
+    }
     if (typeof value === 'string') Object.assign(copy, { [key]: redact(value, secrets) });
     else if (typeof value === 'number') Object.assign(copy, { [key]: value });
   }
