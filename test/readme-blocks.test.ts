@@ -17,7 +17,8 @@ const WORK = join(ROOT, 'node_modules', '.cache', 'readme-blocks');
 /**
  * Names README fragments use without declaring them, as parts of a test file the README shows
  * whole once: the callback's key, a started emulator and its user, the app's server and URL, the
- * test runner's functions (Vitest's here; Playwright Test's have the same shape).
+ * test runner's functions (Vitest's here; Playwright Test's have the same shape), an app's
+ * `config` and `users`, and chai-passport-strategy's `harness` with the `strategy` under test.
  */
 export const PREAMBLE = `
 declare const authKey: string;
@@ -34,6 +35,28 @@ declare const test: import('vitest').TestAPI<{
   page: import('playwright-core').Page;
   kvixi: { loginAs(userId: string, decision?: 'approve' | 'cancel'): Promise<void> };
 }>;
+declare const config: {
+  kvixiAppId: string;
+  kvixiAppSecret: string;
+  kvixiBaseURL: string;
+  sessionKey: Buffer;
+  sessionSecret: string;
+};
+declare const users: {
+  upsertByKvixiId(kvixiId: string, profile: import('passport-kvixi').KvixiProfile): { id: string };
+  findById(id: string): { id: string } | undefined;
+};
+declare const strategy: import('passport-kvixi').KvixiStrategy;
+declare const appId: string;
+interface HarnessTest {
+  request(prepare: (req: { url: string; headers: Record<string, string | undefined>; [key: string]: unknown }) => void): HarnessTest;
+  success(callback: (user: unknown, info?: unknown) => void): HarnessTest;
+  fail(callback: (challenge?: unknown, status?: number) => void): HarnessTest;
+  redirect(callback: (url: string, status?: number) => void): HarnessTest;
+  error(callback: (err: Error) => void): HarnessTest;
+  authenticate(options?: object): void;
+}
+declare const harness: { use(strategy: object): HarnessTest };
 `;
 
 const OPTIONS: ts.CompilerOptions = {
