@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { startEmulator } from '../../lib/emulator/index.js';
-import { HttpBrowser } from '../support/http-browser.js';
+import { describeRecipe } from './recipe-checks.js';
 import { Users } from './users.js';
 
 // The README's Koa recipe, run as written: it finds the app's configuration in `config` and its
@@ -85,34 +85,4 @@ afterAll(async () => {
   await emu.close();
 });
 
-describe('the README recipe for Koa', { timeout: 5_000 }, () => {
-  const jane = () => emu.users[0]!.userId;
-
-  it('signs Jane in and keeps her signed in', async () => {
-    const browser = new HttpBrowser();
-    const start = await browser.go(`${url}/auth/kvixi`);
-    expect(start.location).toBe(`${emu.url}/api/oauth?app_id=${config.kvixiAppId}`);
-    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
-    const done = await browser.go(`${url}/auth/kvixi/callback?auth_key=${authKey}`);
-    expect(done.location).toBe(`${url}/`);
-    expect(JSON.parse((await browser.go(`${url}/me`)).text)).toEqual({
-      user: { id: 'u1', kvixiId: jane(), name: "Jane O'Brien" },
-    });
-  });
-
-  it('gives the state back as ctx.state.authInfo.state', async () => {
-    const browser = new HttpBrowser();
-    expect((await browser.go(`${url}/auth/kvixi/account`)).status).toBe(302);
-    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
-    const done = await browser.go(`${url}/auth/kvixi/state?auth_key=${authKey}`);
-    expect(JSON.parse(done.text)).toEqual({ state: { returnTo: '/account' } });
-  });
-
-  it('sends a forged callback to /login and signs nobody in', async () => {
-    const victim = new HttpBrowser();
-    const authKey = emu.issueAuthKey({ appId: config.kvixiAppId, userId: jane() });
-    const forged = await victim.go(`${url}/auth/kvixi/callback?auth_key=${authKey}`);
-    expect(forged.location).toBe(`${url}/login`);
-    expect(JSON.parse((await victim.go(`${url}/me`)).text)).toEqual({ user: null });
-  });
-});
+describeRecipe('Koa', 'ctx.state.authInfo.state', () => ({ url, emu, appId: config.kvixiAppId }));
