@@ -157,8 +157,9 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
       setCookie(req, name, `${name}=; Max-Age=0; ${attributes}`);
       return;
     }
-    const oldest = Math.min(...pending.map((entry) => entry.createdAt));
-    const maxAge = Math.max(1, Math.ceil((oldest + context.ttlMs - context.now) / 1000));
+    // As long as the newest login lives; the strategy checks each login's own expiry.
+    const newest = Math.max(...pending.map((entry) => entry.createdAt));
+    const maxAge = Math.max(1, Math.ceil((newest + context.ttlMs - context.now) / 1000));
     let kept = pending.slice(-MAX_PENDING);
     for (;;) {
       const cookie = `${name}=${this.#seal({ logins: kept }, `${name}|${context.key}`)}; Max-Age=${maxAge}; ${attributes}`;

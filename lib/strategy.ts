@@ -448,7 +448,10 @@ function lastResort(req: HostRequest, original: Error, thrown: Error): void {
     res.statusCode = 500;
     res.end('Internal Server Error');
   } else if (!res) {
-    (req as { raw?: { socket?: { destroy?: () => void } } }).raw?.socket?.destroy?.();
+    // Fastify's request has the Node request as `raw`; close its connection only while nothing of
+    // a response has gone out (Node keeps the response being written on the socket).
+    const socket = (req as { raw?: { socket?: { destroy?: () => void; _httpMessage?: { headersSent?: boolean } } } }).raw?.socket;
+    if (socket && socket._httpMessage?.headersSent === false) socket.destroy?.();
   }
   process.emitWarning(original);
   if (thrown !== original) process.emitWarning(thrown);
@@ -474,12 +477,16 @@ function storeOf(store: unknown): KvixiPendingLoginStore {
 }
 
 /**
- * A top-level navigation, where a browser says so: browsers send Sec-Fetch-Site, -Mode and -Dest
- * together (over https and to localhost). An <img>, a fetch() from a sibling subdomain or a frame
- * could otherwise start or finish a login in the victim's browser. Without Sec-Fetch-Site the
- * request is no browser's (Node's fetch sends Sec-Fetch-Mode: cors alone) or an old one's.
+ * A top-level navigation the user made, where a browser says so: browsers send Sec-Fetch-Site,
+ * -Mode and -Dest together (over https and to localhost). An <img>, a fetch() from a sibling
+ * subdomain, a frame or a prefetch (speculation rules send `Sec-Purpose: prefetch` on what
+ * otherwise looks like a typed URL) could otherwise start or finish a login in the victim's
+ * browser. Without Sec-Fetch-Site the request is no browser's (Node's fetch sends
+ * Sec-Fetch-Mode: cors alone) or an old one's.
  */
 function isNavigation(req: HostRequest): boolean {
+  const purpose = `${String(req.headers['sec-purpose'] ?? '')} ${String(req.headers.purpose ?? '')}`;
+  if (/prefetch|prerender/i.test(purpose)) return false;
   if (req.headers['sec-fetch-site'] === undefined) return true;
   const mode = req.headers['sec-fetch-mode'];
   const dest = req.headers['sec-fetch-dest'];
