@@ -2,7 +2,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { Authenticator } from '@fastify/passport';
 import fastifySecureSession from '@fastify/secure-session';
 import { randomBytes } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KvixiStrategy } from '../../lib/index.js';
 
@@ -24,11 +24,11 @@ describe('lastResort on Fastify after the reply was sent', () => {
     app.register(fastifySecureSession, { key: randomBytes(32) });
     app.register(passport.initialize());
     app.get('/auth/kvixi', {
-      preValidation: passport.authenticate('kvixi', (_request, reply, err) => {
-        // A synchronous callback: answers, then lets the error escape.
+      // A synchronous callback: answers, then lets the error escape. (Its types expect a promise.)
+      preValidation: passport.authenticate('kvixi', ((_request: FastifyRequest, reply: FastifyReply, err: Error | null) => {
         reply.code(503).header('content-type', 'text/plain').send('x'.repeat(4_000_000));
         if (err) throw err;
-      }),
+      }) as unknown as Parameters<typeof passport.authenticate>[1]),
     }, async () => 'unreachable');
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
