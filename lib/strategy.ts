@@ -114,10 +114,11 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   pendingLoginTTL?: number | undefined;
   /**
    * Allow a login to be started by a navigation from another site, a sibling subdomain included
-   * (`Sec-Fetch-Site: cross-site` or `same-site`). Default false: such a start fails with
+   * (`true`), or from sibling subdomains only (`'same-site'`, e.g. a single-page app on
+   * www.example.com with its API on api.example.com). Default false: such a start fails with
    * `ERR_KVIXI_CROSS_SITE_START` and a `continueURL` for a one-click page.
    */
-  allowCrossSiteStart?: boolean | undefined;
+  allowCrossSiteStart?: boolean | 'same-site' | undefined;
   /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
   skipUserProfile?: boolean | undefined;
   /** Where pending logins are kept between start and callback, default the session (`KvixiSessionStore`). */
@@ -210,7 +211,7 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _verify: AnyVerify;
   private readonly _passReqToCallback: boolean;
   private readonly _skipUserProfile: boolean;
-  private readonly _allowCrossSiteStart: boolean;
+  private readonly _allowedStartSites: ReadonlySet<string>;
   private readonly _callbackPath: string | undefined;
   private readonly _uploadsURL: string;
   private readonly _pendingLoginTTL: number;
@@ -238,7 +239,7 @@ export class KvixiStrategy extends StrategyBase {
     this._verify = verify;
     this._passReqToCallback = options.passReqToCallback === true;
     this._skipUserProfile = options.skipUserProfile === true;
-    this._allowCrossSiteStart = options.allowCrossSiteStart === true;
+    this._allowedStartSites = startSitesOf(options.allowCrossSiteStart);
     this._callbackPath = callbackPathOf(options.callbackURL);
     this._uploadsURL = `${optionalBaseURL(OWNER, 'uploadsURL', options.uploadsURL, `${this.client.baseURL}/content/uploads`)}/`;
     this._pendingLoginTTL = optionalPositive(OWNER, 'pendingLoginTTL', options.pendingLoginTTL, 600, 86_400) * 1000;
@@ -273,7 +274,7 @@ export class KvixiStrategy extends StrategyBase {
       return this._fail(req, 'ERR_KVIXI_NOT_A_NAVIGATION', 'A login starts when the browser opens this page, not from an image, a script or a frame.', 403);
     }
     const site = req.headers['sec-fetch-site'];
-    if (!this._allowCrossSiteStart && (site === 'cross-site' || site === 'same-site')) {
+    if ((site === 'cross-site' || site === 'same-site') && !this._allowedStartSites.has(site)) {
       debug('start refused: Sec-Fetch-Site is %s', site);
       const refusal = failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.');
       const continueURL = sameSiteURL(req);
@@ -491,6 +492,14 @@ function isNavigation(req: HostRequest): boolean {
   const mode = req.headers['sec-fetch-mode'];
   const dest = req.headers['sec-fetch-dest'];
   return (mode === undefined || mode === 'navigate') && (dest === undefined || dest === 'document');
+}
+
+/** Which Sec-Fetch-Site values beyond same-origin may start a login without a click. */
+function startSitesOf(option: unknown): ReadonlySet<string> {
+  if (option === undefined || option === false) return new Set();
+  if (option === 'same-site') return new Set(['same-site']);
+  if (option === true) return new Set(['same-site', 'cross-site']);
+  throw new TypeError(`${OWNER} allowCrossSiteStart must be true, false or 'same-site'`);
 }
 
 function isAuthenticated(req: HostRequest): boolean {

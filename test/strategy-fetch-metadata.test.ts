@@ -5,7 +5,7 @@ import session from 'express-session';
 import { Passport } from 'passport';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type KvixiEmulator } from '../lib/emulator/index.js';
-import { KvixiCookieStore, KvixiStrategy, type KvixiPendingLoginStore } from '../lib/index.js';
+import { KvixiCookieStore, KvixiStrategy, type KvixiPendingLoginStore, type KvixiStrategyOptionsBase } from '../lib/index.js';
 import { HttpBrowser } from './support/http-browser.js';
 
 // Starts and callbacks must be top-level navigations, and a start from another site (a sibling
@@ -30,14 +30,14 @@ afterEach(async () => {
 });
 afterAll(() => emu.close());
 
-async function site(store: KvixiPendingLoginStore | undefined) {
+async function site(store: KvixiPendingLoginStore | undefined, options: Partial<KvixiStrategyOptionsBase> = {}) {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   servers.push(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { appId, appSecret } = emu.registerApp({ name: 'App', redirectURL: `${url}/auth/kvixi/callback` });
   const passport = new Passport();
-  passport.use(new KvixiStrategy({ appId, appSecret, baseURL: emu.url, callbackURL: '/auth/kvixi/callback', store }, async (_t, p) => ({ id: p.id })));
+  passport.use(new KvixiStrategy({ appId, appSecret, baseURL: emu.url, callbackURL: '/auth/kvixi/callback', store, ...options }, async (_t, p) => ({ id: p.id })));
   passport.serializeUser((u, d) => d(null, u));
   passport.deserializeUser((u: Express.User, d) => d(null, u));
   const app = express();
@@ -128,6 +128,14 @@ describe('navigations that may start a login', () => {
       'sec-fetch-dest': 'document',
     });
     expect(res).toEqual({ status: 403, location: undefined });
+  });
+
+  it("starts a sibling subdomain's login without a click with allowCrossSiteStart: 'same-site', but not another site's", async () => {
+    const app = await site(undefined, { allowCrossSiteStart: 'same-site' });
+    const from = (where: string) =>
+      navigate(`${app.url}/auth/kvixi`, { 'sec-fetch-site': where, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' });
+    expect((await from('same-site')).status).toBe(302);
+    expect((await from('cross-site')).status).toBe(403);
   });
 
   it('refuses a start inside a frame', async () => {
