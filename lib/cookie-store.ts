@@ -114,14 +114,12 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
     if (stored.length > 0) this.#write(req, rest, context);
     if (result.status !== 'found') return result;
     // An older copy of the cookie, or a request racing this one, may hold the same login.
-    const fresh = this.#consumed.claim(result.login.nonce, result.login.createdAt + context.ttlMs, context.now);
+    const fresh = this.#consumed.claim(result.login, context);
     return fresh ? result : { status: 'none' };
   }
 
   async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
-    for (const entry of this.#read(req, context)) {
-      this.#consumed.claim(entry.nonce, entry.createdAt + context.ttlMs, context.now);
-    }
+    for (const entry of this.#read(req, context)) this.#consumed.claim(entry, context);
     this.#write(req, [], context);
   }
 

@@ -122,22 +122,17 @@ export class ConsumedNonces {
     this.#limit = limit;
   }
 
-  /** True when the nonce was unused and is now recorded; false when it was used before. */
-  claim(nonce: string, expiresAt: number, now: number): boolean {
-    this.#prune(now);
-    if (this.#until.has(nonce)) return false;
+  /** True when the login was unused and is now recorded until it would have expired; false when it was used before. */
+  claim(login: KvixiPendingLogin, context: KvixiPendingLoginContext): boolean {
+    this.#prune(context.now);
+    if (this.#until.has(login.nonce)) return false;
     // Bounded: past the limit the oldest records go first (they are the closest to expiring).
     if (this.#until.size >= this.#limit) {
       const oldest = this.#until.keys().next();
       if (!oldest.done) this.#until.delete(oldest.value);
     }
-    this.#until.set(nonce, expiresAt);
+    this.#until.set(login.nonce, login.createdAt + context.ttlMs);
     return true;
-  }
-
-  has(nonce: string, now: number): boolean {
-    const until = this.#until.get(nonce);
-    return until !== undefined && until > now;
   }
 
   #prune(now: number): void {
@@ -179,7 +174,7 @@ export class KvixiSessionStore implements KvixiPendingLoginStore {
     else session.set(context.key, rest);
     if (result.status === 'found') {
       // A request racing this one, or an older copy of a cookie-kept session, may hold the same login.
-      const fresh = this.#consumed.claim(result.login.nonce, result.login.createdAt + context.ttlMs, context.now);
+      const fresh = this.#consumed.claim(result.login, context);
       await session.save();
       if (!fresh) return { status: 'none' };
     }
@@ -189,9 +184,7 @@ export class KvixiSessionStore implements KvixiPendingLoginStore {
   async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
     const session = sessionAccess(req);
     if (!session) return;
-    for (const entry of pendingLoginsIn(session.get(context.key))) {
-      this.#consumed.claim(entry.nonce, entry.createdAt + context.ttlMs, context.now);
-    }
+    for (const entry of pendingLoginsIn(session.get(context.key))) this.#consumed.claim(entry, context);
     session.remove(context.key);
   }
 }

@@ -178,8 +178,9 @@ describe('pending logins', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.uuid(), { minLength: 1, maxLength: 50 }), (nonces) => {
         const consumed = new ConsumedNonces(1000);
-        for (const nonce of nonces) expect(consumed.claim(nonce, 10_000, 0)).toBe(true);
-        for (const nonce of nonces) expect(consumed.claim(nonce, 10_000, 5_000)).toBe(false);
+        const at = (now: number) => ({ key: 'k', ttlMs: 10_000, now });
+        for (const nonce of nonces) expect(consumed.claim({ nonce, createdAt: 0 }, at(0))).toBe(true);
+        for (const nonce of nonces) expect(consumed.claim({ nonce, createdAt: 0 }, at(5_000))).toBe(false);
       }),
     );
   });
