@@ -3,6 +3,7 @@ export type {
   KvixiAuthenticateOptions,
   KvixiFailureCode,
   KvixiInfo,
+  KvixiSuccessInfo,
   KvixiLoginFailure,
   KvixiState,
   KvixiStrategyOptions,

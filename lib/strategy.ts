@@ -3,7 +3,8 @@ import type { Request } from 'express';
 import { Strategy as PassportStrategy } from 'passport-strategy';
 import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
 import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
-import { optionalBaseURL, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
+import { sendContinuePage } from './continue-page.js';
+import { optionalBaseURL, optionalBoolean, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
 import {
   KvixiSessionStore,
   newPendingLogin,
@@ -22,7 +23,6 @@ export type KvixiFailureCode =
   | 'ERR_KVIXI_MISSING_AUTH_KEY'
   | 'ERR_KVIXI_MALFORMED_AUTH_KEY'
   | 'ERR_KVIXI_NO_PENDING_LOGIN'
-  | 'ERR_KVIXI_ALREADY_SIGNED_IN'
   | 'ERR_KVIXI_PENDING_LOGIN_EXPIRED'
   | 'ERR_KVIXI_AUTH_KEY_REJECTED'
   | 'ERR_KVIXI_USER_NOT_FOUND';
@@ -65,8 +65,19 @@ declare global {
   }
 }
 
-/** What a custom callback's third argument is: `{ state }` after a success, the failure otherwise. */
-export type KvixiInfo = { state?: KvixiState } | KvixiLoginFailure;
+/**
+ * What a login hands Passport as `info` (a custom callback's third argument) when it succeeds.
+ * `alreadySignedIn`: the callback came again from a browser that is signed in and has no login
+ * pending (Back or reload after logging in, or a login finished in a second tab); `user` is the
+ * signed-in user, Kvixi was not asked, and the `auth_key` was not used.
+ */
+export interface KvixiSuccessInfo {
+  state?: KvixiState;
+  alreadySignedIn?: true;
+}
+
+/** What a custom callback's third argument is: `KvixiSuccessInfo` after a success, the failure otherwise. */
+export type KvixiInfo = KvixiSuccessInfo | KvixiLoginFailure;
 
 /** Passport's `done`: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
 export type KvixiVerifyCallback = (err: unknown, user?: Express.User | false, info?: object) => void;
@@ -119,6 +130,13 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
    * `ERR_KVIXI_CROSS_SITE_START` and a `continueURL` for a one-click page.
    */
   allowCrossSiteStart?: boolean | 'same-site' | undefined;
+  /**
+   * How a refused cross-site start is answered when the route has no `failureRedirect`: `true`
+   * (default) answers a page of its own, "Continue to log in", whose one button starts the login;
+   * `false` fails with `ERR_KVIXI_CROSS_SITE_START` and a `continueURL`, for an app that renders
+   * its own page in a custom callback.
+   */
+  continuePage?: boolean | undefined;
   /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
   skipUserProfile?: boolean | undefined;
   /** Where pending logins are kept between start and callback, default the session (`KvixiSessionStore`). */
@@ -187,6 +205,7 @@ type HostRequest = Request & {
   originalUrl?: string;
   query?: unknown;
   isAuthenticated?: () => boolean;
+  user?: unknown;
   next?: (err?: unknown) => void;
   res?: { headersSent?: boolean; statusCode?: number; end?: (body?: string) => void; setHeader?: (n: string, v: string) => void };
 };
@@ -212,6 +231,7 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _passReqToCallback: boolean;
   private readonly _skipUserProfile: boolean;
   private readonly _allowedStartSites: ReadonlySet<string>;
+  private readonly _continuePage: boolean;
   private readonly _callbackPath: string | undefined;
   private readonly _uploadsURL: string;
   private readonly _pendingLoginTTL: number;
@@ -240,6 +260,7 @@ export class KvixiStrategy extends StrategyBase {
     this._passReqToCallback = options.passReqToCallback === true;
     this._skipUserProfile = options.skipUserProfile === true;
     this._allowedStartSites = startSitesOf(options.allowCrossSiteStart);
+    this._continuePage = optionalBoolean(OWNER, 'continuePage', options.continuePage) ?? true;
     this._callbackPath = callbackPathOf(options.callbackURL);
     this._uploadsURL = `${optionalBaseURL(OWNER, 'uploadsURL', options.uploadsURL, `${this.client.baseURL}/content/uploads`)}/`;
     this._pendingLoginTTL = optionalPositive(OWNER, 'pendingLoginTTL', options.pendingLoginTTL, 600, 86_400) * 1000;
@@ -255,7 +276,7 @@ export class KvixiStrategy extends StrategyBase {
     const phase =
       authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath)
         ? this._finish(host, authKeys)
-        : this._start(host, options?.state);
+        : this._start(host, options);
     phase.catch((err: unknown) => this._reportError(host, asError(err)));
   }
 
@@ -268,7 +289,7 @@ export class KvixiStrategy extends StrategyBase {
     return { key: this._storeKey, ttlMs: this._pendingLoginTTL, now: this._now() };
   }
 
-  private async _start(req: HostRequest, state: unknown): Promise<void> {
+  private async _start(req: HostRequest, options: KvixiAuthenticateOptions | undefined): Promise<void> {
     if (!isNavigation(req)) {
       debug('start refused: not a top-level navigation (Sec-Fetch-Mode/Dest)');
       return this._fail(req, 'ERR_KVIXI_NOT_A_NAVIGATION', 'A login starts when the browser opens this page, not from an image, a script or a frame.', 403);
@@ -278,11 +299,15 @@ export class KvixiStrategy extends StrategyBase {
       debug('start refused: Sec-Fetch-Site is %s', site);
       const refusal = failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.');
       const continueURL = sameSiteURL(req);
-      if (continueURL !== undefined) refusal.continueURL = continueURL;
+      if (continueURL !== undefined) {
+        refusal.continueURL = continueURL;
+        // The plain `passport.authenticate('kvixi')` start route has nowhere to send a failure.
+        if (this._continuePage && options?.failureRedirect === undefined && sendContinuePage(req, continueURL)) return;
+      }
       return this._handOver(req, () => this.fail(refusal, 403));
     }
     const context = this._context();
-    await this._store.add(req, newPendingLogin(context.now, storableState(state)), context);
+    await this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context);
     const target = this.client.authorizationURL();
     debug('start: redirecting to %s', target);
     this._handOver(req, () => this.redirect(target));
@@ -308,8 +333,10 @@ export class KvixiStrategy extends StrategyBase {
     const pending = await this._store.consume(req, context);
     if (pending.status === 'none') {
       if (isAuthenticated(req)) {
-        debug('callback refused: no pending login, and the request is already signed in');
-        return this._fail(req, 'ERR_KVIXI_ALREADY_SIGNED_IN', 'You are already signed in.', 409);
+        // Back, reload or a second tab: the user goes where a login sends them, still as themselves.
+        debug('callback: no pending login, and the request is already signed in: a success as the signed-in user');
+        const info: KvixiSuccessInfo = { alreadySignedIn: true };
+        return this._handOver(req, () => this.success(req.user, info));
       }
       debug('callback refused: no pending login for this browser');
       return this._fail(
