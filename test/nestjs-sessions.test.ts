@@ -19,6 +19,15 @@ afterAll(async () => {
 });
 
 describe('NestJS with sessions', () => {
+  it('answers a link from another site with the continue page, not JSON', async () => {
+    const page = await new HttpBrowser().go(`${site.appURL}/auth/kvixi`, {
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('<a href="/auth/kvixi">Continue with Kvixi</a>');
+  });
+
   it('keeps the user in the session after the login', async () => {
     const browser = new HttpBrowser();
     await browser.go(`${site.appURL}/auth/kvixi`);
