@@ -4,6 +4,15 @@ import { Strategy as PassportStrategy } from 'passport-strategy';
 import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
 import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
 import { sendContinuePage } from './continue-page.js';
+import {
+  channelError,
+  outcomes,
+  phases,
+  traced,
+  type KvixiLoginOutcome,
+  type KvixiPhaseContext,
+  type KvixiProviderCallContext,
+} from './diagnostics.js';
 import { optionalBaseURL, optionalBoolean, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
 import {
   KvixiSessionStore,
@@ -238,6 +247,10 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _storeKey: string;
   private readonly _store: KvixiPendingLoginStore;
   private readonly _now: () => number;
+  private readonly _origin: string;
+  /** Per request (Passport's Object.create): when it reached the strategy, while someone listens for outcomes. */
+  private _began: number | undefined;
+  private _phase: KvixiLoginOutcome['phase'] = 'callback';
 
   constructor(
     options: KvixiStrategyOptionsWithRequest & { skipUserProfile: true },
@@ -267,22 +280,44 @@ export class KvixiStrategy extends StrategyBase {
     this._storeKey = `passport-kvixi:${this.name}`;
     this._store = storeOf(options.store);
     this._now = optionalFunction(OWNER, 'now', options.now) ?? (() => Date.now());
+    this._origin = new URL(this.client.baseURL).origin;
   }
 
   /** Starts a login, or finishes one when the request is the provider's callback. */
   authenticate(req: Request, options?: KvixiAuthenticateOptions): void {
     const host = req as HostRequest;
     const { path, authKeys } = requestTarget(host);
-    const phase =
-      authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath)
-        ? this._finish(host, authKeys)
-        : this._start(host, options);
+    const isCallback = authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath);
+    this._began = outcomes.hasSubscribers ? performance.now() : undefined;
+    this._phase = isCallback ? 'callback' : 'start';
+    const phase = isCallback
+      ? traced(phases.callback, () => this._phaseContext(), () => this._finish(host, authKeys))
+      : traced(phases.start, () => this._phaseContext(), () => this._start(host, options));
     phase.catch((err: unknown) => this._reportError(host, asError(err)));
   }
 
   /** Maps `get_user_info` to the profile verify receives. Override to add fields. */
   userProfile(userInfo: KvixiProfile['_json'], raw: string): KvixiProfile {
     return mapProfile(userInfo, raw, { baseURL: this.client.baseURL, uploadsURL: this._uploadsURL });
+  }
+
+  private _phaseContext(): KvixiPhaseContext {
+    return { strategy: this.name, origin: this._origin };
+  }
+
+  /** One message on the outcome channel, built only while someone listens. */
+  private _publishOutcome(outcome: KvixiLoginOutcome['outcome'], details: Partial<KvixiLoginOutcome>): void {
+    if (this._began === undefined || !outcomes.hasSubscribers) return;
+    const message: KvixiLoginOutcome = {
+      strategy: this.name,
+      origin: this._origin,
+      phase: this._phase,
+      outcome,
+      ...details,
+      durationMs: performance.now() - this._began,
+    };
+    this._began = undefined;
+    outcomes.publish(message);
   }
 
   private _context(): KvixiPendingLoginContext {
@@ -302,8 +337,11 @@ export class KvixiStrategy extends StrategyBase {
       if (continueURL !== undefined) {
         refusal.continueURL = continueURL;
         // The plain `passport.authenticate('kvixi')` start route has nowhere to send a failure.
-        if (this._continuePage && options?.failureRedirect === undefined && sendContinuePage(req, continueURL)) return;
+        if (this._continuePage && options?.failureRedirect === undefined && sendContinuePage(req, continueURL)) {
+          return this._publishOutcome('failure', { code: refusal.code });
+        }
       }
+      this._publishOutcome('failure', { code: refusal.code });
       return this._handOver(req, () => this.fail(refusal, 403));
     }
     const context = this._context();
@@ -336,6 +374,7 @@ export class KvixiStrategy extends StrategyBase {
         // Back, reload or a second tab: the user goes where a login sends them, still as themselves.
         debug('callback: no pending login, and the request is already signed in: a success as the signed-in user');
         const info: KvixiSuccessInfo = { alreadySignedIn: true };
+        this._publishOutcome('success', { alreadySignedIn: true });
         return this._handOver(req, () => this.success(req.user, info));
       }
       debug('callback refused: no pending login for this browser');
@@ -354,9 +393,10 @@ export class KvixiStrategy extends StrategyBase {
     let tokens: KvixiTokens;
     let profile: KvixiProfile | undefined;
     try {
-      tokens = await this.client.exchangeAuthKey(authKey);
+      tokens = await traced(phases.exchange, () => this._callContext('authorize'), () => this.client.exchangeAuthKey(authKey));
       if (!this._skipUserProfile) {
-        const reply = await this.client.getUserInfoReply(tokens.accessToken);
+        const { accessToken } = tokens;
+        const reply = await traced(phases.userInfo, () => this._callContext('get_user_info'), () => this.client.getUserInfoReply(accessToken));
         profile = this.userProfile(reply.userInfo, reply.raw);
         debug('callback: signed in Kvixi user %s', printable(profile.id));
       }
@@ -374,18 +414,40 @@ export class KvixiStrategy extends StrategyBase {
       }
       throw err;
     }
-    const user = await this._runVerify(req, tokens, profile);
+    const user = phases.verify.hasSubscribers ? await this._traceVerify(req, tokens, profile) : await this._runVerify(req, tokens, profile);
     if (user.outcome === 'error') return this._reportError(req, user.error);
-    if (user.outcome === 'refused') return this._handOver(req, () => this.fail(user.info, 401));
+    if (user.outcome === 'refused') {
+      this._publishOutcome('failure', { code: 'ERR_KVIXI_VERIFY_REFUSED' });
+      return this._handOver(req, () => this.fail(user.info, 401));
+    }
     // No earlier pending login of this browser may outlive a successful login.
     await this._store.clear(req, this._context());
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
+    if (this._began !== undefined) this._publishOutcome('success', profile === undefined ? {} : { userId: profile.id });
     this._handOver(req, () => this.success(user.user, info));
   }
 
   private _fail(req: HostRequest, code: KvixiFailureCode, message: string, status: number): void {
+    this._publishOutcome('failure', { code });
     this._handOver(req, () => this.fail(failure(code, message), status));
+  }
+
+  private _callContext(endpoint: KvixiProviderCallContext['endpoint']): KvixiProviderCallContext {
+    return { strategy: this.name, origin: this._origin, endpoint };
+  }
+
+  /** Verify inside its TracingChannel: an error outcome is the channel's error too. */
+  private async _traceVerify(req: HostRequest, tokens: KvixiTokens, profile: KvixiProfile | undefined): Promise<VerifyOutcome> {
+    try {
+      return await traced(phases.verify, () => this._phaseContext(), async () => {
+        const outcome = await this._runVerify(req, tokens, profile);
+        if (outcome.outcome === 'error') throw outcome.error;
+        return outcome;
+      });
+    } catch (error) {
+      return { outcome: 'error', error: asError(error) };
+    }
   }
 
   /**
@@ -447,6 +509,10 @@ export class KvixiStrategy extends StrategyBase {
 
   /** Passport's `error`; if the app's error handling throws too, Express's `next`. */
   private _reportError(req: HostRequest, err: Error): void {
+    if (this._began !== undefined) {
+      const { name, code, endpoint, status } = channelError(err) as Error & Partial<Record<'code' | 'endpoint', string> & { status: number }>;
+      this._publishOutcome('error', { errorName: name, ...(code && { code }), ...(endpoint && { endpoint }), ...(status && { status }) });
+    }
     try {
       this.error(err);
     } catch (again) {

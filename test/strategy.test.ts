@@ -113,7 +113,7 @@ describe('starting a login', () => {
   });
 
   it('refuses continuePage values that are not booleans', () => {
-    expect(() => strategy({ continuePage: 'yes' })).toThrow(/KvixiStrategy continuePage must be true or false/);
+    expect(() => strategy({ continuePage: 'yes' as never })).toThrow(/KvixiStrategy continuePage must be true or false/);
   });
 
   it('allows a start from the same site or typed in the address bar', async () => {

@@ -9,8 +9,9 @@
 //   BENCH_LOGINS=20000 BENCH_ROUNDS=6 node test/bench/cpu.mjs
 
 import { randomBytes } from 'node:crypto';
+import diagnostics_channel from 'node:diagnostics_channel';
 import GitHubStrategy from 'passport-github2';
-import { KvixiStrategy } from 'passport-kvixi';
+import { KVIXI_CHANNELS, KvixiStrategy } from 'passport-kvixi';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -115,25 +116,47 @@ async function login(subject) {
 
 /** Microseconds of CPU (user + system) per login over `count` logins. */
 async function measure(subject, count) {
+  const unsubscribe = subject.subscribe?.();
   const before = process.cpuUsage();
   for (let i = 0; i < count; i++) await login(subject);
   const used = process.cpuUsage(before);
+  unsubscribe?.();
   return (used.user + used.system) / count;
 }
 
-const subjects = { 'passport-kvixi': kvixi(), 'passport-github2 (state: true)': github() };
+/** A subscriber on every channel passport-kvixi publishes on, as a tracing tool would attach. */
+function subscribeEverywhere() {
+  const listeners = [];
+  const names = Object.entries(KVIXI_CHANNELS).flatMap(([key, name]) =>
+    key === 'outcome' ? [name] : ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => `tracing:${name}:${event}`),
+  );
+  for (const name of names) {
+    const listener = () => {};
+    diagnostics_channel.subscribe(name, listener);
+    listeners.push([name, listener]);
+  }
+  return () => listeners.forEach(([name, listener]) => diagnostics_channel.unsubscribe(name, listener));
+}
+
+const subjects = {
+  'passport-kvixi': kvixi(),
+  'passport-kvixi, channels subscribed': { ...kvixi(), subscribe: subscribeEverywhere },
+  'passport-github2 (state: true)': github(),
+};
 for (const subject of Object.values(subjects)) await measure(subject, Math.min(LOGINS, 5_000)); // warm-up
 
 const results = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? Object.keys(subjects) : Object.keys(subjects).reverse();
+  const names = Object.keys(subjects);
+  const order = names.map((_, i) => names[(i + round) % names.length]);
   for (const name of order) results[name].push(await measure(subjects[name], LOGINS));
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(`Strategy CPU per full login, ${LOGINS} logins × ${ROUNDS} rounds (median, min–max µs):`);
 for (const [name, values] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(32)} ${median(values).toFixed(1).padStart(6)} µs  (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
+  console.log(`  ${name.padEnd(38)} ${median(values).toFixed(1).padStart(6)} µs  (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
 }
-const [ours, theirs] = Object.values(results).map(median);
+const [ours, subscribed, theirs] = Object.values(results).map(median);
+console.log(`  diagnostics channels with a subscriber on each: ${(subscribed - ours).toFixed(1)} µs per login`);
 console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)}`);
