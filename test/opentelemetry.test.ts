@@ -33,13 +33,12 @@ const verify: KvixiVerify = (_tokens, profile, done) => done(null, { id: profile
 
 describe('the OpenTelemetry recipe', () => {
   it('turns logins into spans per phase and a counter by outcome and code', async () => {
-    const agent = request.agent(
-      buildApp(new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET, baseURL: BASE_URL, callbackURL: '/auth/kvixi/callback' }, verify)),
-    );
+    const app = buildApp(new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET, baseURL: BASE_URL, callbackURL: '/auth/kvixi/callback' }, verify));
+    const agent = request.agent(app);
     await agent.get('/auth/kvixi').expect(302);
     mockSuccessfulLogin();
     await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`).expect(200);
-    await request(agent.app).get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`).expect(403); // forged: no session
+    await request(app).get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`).expect(403); // forged: no session
     await agent.post('/logout').expect(200);
     await agent.get('/auth/kvixi').expect(302);
     mockPostExchange({}, providerError('Bad Request, invalid app_secret'));
