@@ -39,6 +39,8 @@ export function createPassport({ db, kvixi }: { db: AppDatabase; kvixi: KvixiSet
         baseURL: kvixi.baseURL,
         callbackURL: '/auth/kvixi/callback',
         lang: 'en_us',
+        // The app shows its own "Continue to log in" page for a login started from another site.
+        continuePage: false,
         // Real Sngine servers expire tokens a minute after issue, whatever the docs say.
         accessTokenTTL: 60,
         pendingLoginTTL: PENDING_LOGIN_TTL,

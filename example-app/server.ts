@@ -9,12 +9,14 @@ import { createApp } from './app.js';
 import type { KvixiSettings } from './auth.js';
 import { openDatabase } from './db.js';
 import type { RedisSessions } from './redis.js';
+import { logLoginOutcomes } from './telemetry.js';
 
 // Variables already set in the environment win over the file.
 const envFile = process.env.ENV_FILE ?? new URL('./.env', import.meta.url).pathname;
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 const env = process.env;
+logLoginOutcomes();
 const port = Number(env.PORT || 3000);
 const publicURL = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
 const secure = publicURL.startsWith('https:');

@@ -3,6 +3,7 @@ export type {
   KvixiAuthenticateOptions,
   KvixiFailureCode,
   KvixiInfo,
+  KvixiSuccessInfo,
   KvixiLoginFailure,
   KvixiState,
   KvixiStrategyOptions,
@@ -16,6 +17,8 @@ export type {
   KvixiVerifyWithoutProfile,
 } from './strategy.js';
 export { KvixiClient } from './client.js';
+export { KVIXI_CHANNELS } from './diagnostics.js';
+export type { KvixiLoginOutcome, KvixiPhaseContext, KvixiProviderCallContext } from './diagnostics.js';
 export { KvixiSessionStore } from './pending-login.js';
 export { KvixiCookieStore } from './cookie-store.js';
 export type { KvixiCookieStoreOptions } from './cookie-store.js';

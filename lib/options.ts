@@ -58,3 +58,8 @@ export function optionalFunction<T>(owner: string, name: string, value: T | unde
   }
   return value;
 }
+
+export function optionalBoolean(owner: string, name: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${owner} ${name} must be true or false`);
+  return value;
+}

@@ -3,7 +3,17 @@ import type { Request } from 'express';
 import { Strategy as PassportStrategy } from 'passport-strategy';
 import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
 import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
-import { optionalBaseURL, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
+import { sendContinuePage } from './continue-page.js';
+import {
+  channelError,
+  outcomes,
+  phases,
+  traced,
+  type KvixiLoginOutcome,
+  type KvixiPhaseContext,
+  type KvixiProviderCallContext,
+} from './diagnostics.js';
+import { optionalBaseURL, optionalBoolean, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
 import {
   KvixiSessionStore,
   newPendingLogin,
@@ -22,7 +32,6 @@ export type KvixiFailureCode =
   | 'ERR_KVIXI_MISSING_AUTH_KEY'
   | 'ERR_KVIXI_MALFORMED_AUTH_KEY'
   | 'ERR_KVIXI_NO_PENDING_LOGIN'
-  | 'ERR_KVIXI_ALREADY_SIGNED_IN'
   | 'ERR_KVIXI_PENDING_LOGIN_EXPIRED'
   | 'ERR_KVIXI_AUTH_KEY_REJECTED'
   | 'ERR_KVIXI_USER_NOT_FOUND';
@@ -65,8 +74,19 @@ declare global {
   }
 }
 
-/** What a custom callback's third argument is: `{ state }` after a success, the failure otherwise. */
-export type KvixiInfo = { state?: KvixiState } | KvixiLoginFailure;
+/**
+ * What a login hands Passport as `info` (a custom callback's third argument) when it succeeds.
+ * `alreadySignedIn`: the callback came again from a browser that is signed in and has no login
+ * pending (Back or reload after logging in, or a login finished in a second tab); `user` is the
+ * signed-in user, Kvixi was not asked, and the `auth_key` was not used.
+ */
+export interface KvixiSuccessInfo {
+  state?: KvixiState;
+  alreadySignedIn?: true;
+}
+
+/** What a custom callback's third argument is: `KvixiSuccessInfo` after a success, the failure otherwise. */
+export type KvixiInfo = KvixiSuccessInfo | KvixiLoginFailure;
 
 /** Passport's `done`: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
 export type KvixiVerifyCallback = (err: unknown, user?: Express.User | false, info?: object) => void;
@@ -119,6 +139,13 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
    * `ERR_KVIXI_CROSS_SITE_START` and a `continueURL` for a one-click page.
    */
   allowCrossSiteStart?: boolean | 'same-site' | undefined;
+  /**
+   * How a refused cross-site start is answered when the route has no `failureRedirect`: `true`
+   * (default) answers a page of its own, "Continue to log in", whose one button starts the login;
+   * `false` fails with `ERR_KVIXI_CROSS_SITE_START` and a `continueURL`, for an app that renders
+   * its own page in a custom callback.
+   */
+  continuePage?: boolean | undefined;
   /** Skip `get_user_info`: verify gets the token and `undefined` as the profile. */
   skipUserProfile?: boolean | undefined;
   /** Where pending logins are kept between start and callback, default the session (`KvixiSessionStore`). */
@@ -187,6 +214,7 @@ type HostRequest = Request & {
   originalUrl?: string;
   query?: unknown;
   isAuthenticated?: () => boolean;
+  user?: unknown;
   next?: (err?: unknown) => void;
   res?: { headersSent?: boolean; statusCode?: number; end?: (body?: string) => void; setHeader?: (n: string, v: string) => void };
 };
@@ -212,12 +240,17 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _passReqToCallback: boolean;
   private readonly _skipUserProfile: boolean;
   private readonly _allowedStartSites: ReadonlySet<string>;
+  private readonly _continuePage: boolean;
   private readonly _callbackPath: string | undefined;
   private readonly _uploadsURL: string;
   private readonly _pendingLoginTTL: number;
   private readonly _storeKey: string;
   private readonly _store: KvixiPendingLoginStore;
   private readonly _now: () => number;
+  private readonly _origin: string;
+  /** Per request (Passport's Object.create): when it reached the strategy, while someone listens for outcomes. */
+  private _began: number | undefined;
+  private _phase: KvixiLoginOutcome['phase'] = 'callback';
 
   constructor(
     options: KvixiStrategyOptionsWithRequest & { skipUserProfile: true },
@@ -240,22 +273,26 @@ export class KvixiStrategy extends StrategyBase {
     this._passReqToCallback = options.passReqToCallback === true;
     this._skipUserProfile = options.skipUserProfile === true;
     this._allowedStartSites = startSitesOf(options.allowCrossSiteStart);
+    this._continuePage = optionalBoolean(OWNER, 'continuePage', options.continuePage) ?? true;
     this._callbackPath = callbackPathOf(options.callbackURL);
     this._uploadsURL = `${optionalBaseURL(OWNER, 'uploadsURL', options.uploadsURL, `${this.client.baseURL}/content/uploads`)}/`;
     this._pendingLoginTTL = optionalPositive(OWNER, 'pendingLoginTTL', options.pendingLoginTTL, 600, 86_400) * 1000;
     this._storeKey = `passport-kvixi:${this.name}`;
     this._store = storeOf(options.store);
     this._now = optionalFunction(OWNER, 'now', options.now) ?? (() => Date.now());
+    this._origin = new URL(this.client.baseURL).origin;
   }
 
   /** Starts a login, or finishes one when the request is the provider's callback. */
   authenticate(req: Request, options?: KvixiAuthenticateOptions): void {
     const host = req as HostRequest;
     const { path, authKeys } = requestTarget(host);
-    const phase =
-      authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath)
-        ? this._finish(host, authKeys)
-        : this._start(host, options?.state);
+    const isCallback = authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath);
+    this._began = outcomes.hasSubscribers ? performance.now() : undefined;
+    this._phase = isCallback ? 'callback' : 'start';
+    const phase = isCallback
+      ? traced(phases.callback, () => this._phaseContext(), () => this._finish(host, authKeys))
+      : traced(phases.start, () => this._phaseContext(), () => this._start(host, options));
     phase.catch((err: unknown) => this._reportError(host, asError(err)));
   }
 
@@ -264,11 +301,30 @@ export class KvixiStrategy extends StrategyBase {
     return mapProfile(userInfo, raw, { baseURL: this.client.baseURL, uploadsURL: this._uploadsURL });
   }
 
+  private _phaseContext(): KvixiPhaseContext {
+    return { strategy: this.name, origin: this._origin };
+  }
+
+  /** One message on the outcome channel, built only while someone listens. */
+  private _publishOutcome(outcome: KvixiLoginOutcome['outcome'], details: Partial<KvixiLoginOutcome>): void {
+    if (this._began === undefined || !outcomes.hasSubscribers) return;
+    const message: KvixiLoginOutcome = {
+      strategy: this.name,
+      origin: this._origin,
+      phase: this._phase,
+      outcome,
+      ...details,
+      durationMs: performance.now() - this._began,
+    };
+    this._began = undefined;
+    outcomes.publish(message);
+  }
+
   private _context(): KvixiPendingLoginContext {
     return { key: this._storeKey, ttlMs: this._pendingLoginTTL, now: this._now() };
   }
 
-  private async _start(req: HostRequest, state: unknown): Promise<void> {
+  private async _start(req: HostRequest, options: KvixiAuthenticateOptions | undefined): Promise<void> {
     if (!isNavigation(req)) {
       debug('start refused: not a top-level navigation (Sec-Fetch-Mode/Dest)');
       return this._fail(req, 'ERR_KVIXI_NOT_A_NAVIGATION', 'A login starts when the browser opens this page, not from an image, a script or a frame.', 403);
@@ -278,11 +334,18 @@ export class KvixiStrategy extends StrategyBase {
       debug('start refused: Sec-Fetch-Site is %s', site);
       const refusal = failure('ERR_KVIXI_CROSS_SITE_START', 'This login was started from another site.');
       const continueURL = sameSiteURL(req);
-      if (continueURL !== undefined) refusal.continueURL = continueURL;
+      if (continueURL !== undefined) {
+        refusal.continueURL = continueURL;
+        // The plain `passport.authenticate('kvixi')` start route has nowhere to send a failure.
+        if (this._continuePage && options?.failureRedirect === undefined && sendContinuePage(req, continueURL)) {
+          return this._publishOutcome('failure', { code: refusal.code });
+        }
+      }
+      this._publishOutcome('failure', { code: refusal.code });
       return this._handOver(req, () => this.fail(refusal, 403));
     }
     const context = this._context();
-    await this._store.add(req, newPendingLogin(context.now, storableState(state)), context);
+    await this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context);
     const target = this.client.authorizationURL();
     debug('start: redirecting to %s', target);
     this._handOver(req, () => this.redirect(target));
@@ -308,8 +371,11 @@ export class KvixiStrategy extends StrategyBase {
     const pending = await this._store.consume(req, context);
     if (pending.status === 'none') {
       if (isAuthenticated(req)) {
-        debug('callback refused: no pending login, and the request is already signed in');
-        return this._fail(req, 'ERR_KVIXI_ALREADY_SIGNED_IN', 'You are already signed in.', 409);
+        // Back, reload or a second tab: the user goes where a login sends them, still as themselves.
+        debug('callback: no pending login, and the request is already signed in: a success as the signed-in user');
+        const info: KvixiSuccessInfo = { alreadySignedIn: true };
+        this._publishOutcome('success', { alreadySignedIn: true });
+        return this._handOver(req, () => this.success(req.user, info));
       }
       debug('callback refused: no pending login for this browser');
       return this._fail(
@@ -327,9 +393,10 @@ export class KvixiStrategy extends StrategyBase {
     let tokens: KvixiTokens;
     let profile: KvixiProfile | undefined;
     try {
-      tokens = await this.client.exchangeAuthKey(authKey);
+      tokens = await traced(phases.exchange, () => this._callContext('authorize'), () => this.client.exchangeAuthKey(authKey));
       if (!this._skipUserProfile) {
-        const reply = await this.client.getUserInfoReply(tokens.accessToken);
+        const { accessToken } = tokens;
+        const reply = await traced(phases.userInfo, () => this._callContext('get_user_info'), () => this.client.getUserInfoReply(accessToken));
         profile = this.userProfile(reply.userInfo, reply.raw);
         debug('callback: signed in Kvixi user %s', printable(profile.id));
       }
@@ -347,18 +414,40 @@ export class KvixiStrategy extends StrategyBase {
       }
       throw err;
     }
-    const user = await this._runVerify(req, tokens, profile);
+    const user = phases.verify.hasSubscribers ? await this._traceVerify(req, tokens, profile) : await this._runVerify(req, tokens, profile);
     if (user.outcome === 'error') return this._reportError(req, user.error);
-    if (user.outcome === 'refused') return this._handOver(req, () => this.fail(user.info, 401));
+    if (user.outcome === 'refused') {
+      this._publishOutcome('failure', { code: 'ERR_KVIXI_VERIFY_REFUSED' });
+      return this._handOver(req, () => this.fail(user.info, 401));
+    }
     // No earlier pending login of this browser may outlive a successful login.
     await this._store.clear(req, this._context());
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
+    if (this._began !== undefined) this._publishOutcome('success', profile === undefined ? {} : { userId: profile.id });
     this._handOver(req, () => this.success(user.user, info));
   }
 
   private _fail(req: HostRequest, code: KvixiFailureCode, message: string, status: number): void {
+    this._publishOutcome('failure', { code });
     this._handOver(req, () => this.fail(failure(code, message), status));
+  }
+
+  private _callContext(endpoint: KvixiProviderCallContext['endpoint']): KvixiProviderCallContext {
+    return { strategy: this.name, origin: this._origin, endpoint };
+  }
+
+  /** Verify inside its TracingChannel: an error outcome is the channel's error too. */
+  private async _traceVerify(req: HostRequest, tokens: KvixiTokens, profile: KvixiProfile | undefined): Promise<VerifyOutcome> {
+    try {
+      return await traced(phases.verify, () => this._phaseContext(), async () => {
+        const outcome = await this._runVerify(req, tokens, profile);
+        if (outcome.outcome === 'error') throw outcome.error;
+        return outcome;
+      });
+    } catch (error) {
+      return { outcome: 'error', error: asError(error) };
+    }
   }
 
   /**
@@ -420,6 +509,10 @@ export class KvixiStrategy extends StrategyBase {
 
   /** Passport's `error`; if the app's error handling throws too, Express's `next`. */
   private _reportError(req: HostRequest, err: Error): void {
+    if (this._began !== undefined) {
+      const { name, code, endpoint, status } = channelError(err) as Error & Partial<Record<'code' | 'endpoint', string> & { status: number }>;
+      this._publishOutcome('error', { errorName: name, ...(code && { code }), ...(endpoint && { endpoint }), ...(status && { status }) });
+    }
     try {
       this.error(err);
     } catch (again) {

@@ -19,6 +19,15 @@ afterAll(async () => {
 });
 
 describe('NestJS with sessions', () => {
+  it('answers a link from another site with the continue page, not JSON', async () => {
+    const page = await new HttpBrowser().go(`${site.appURL}/auth/kvixi`, {
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('<a href="/auth/kvixi">Continue with Kvixi</a>');
+  });
+
   it('keeps the user in the session after the login', async () => {
     const browser = new HttpBrowser();
     await browser.go(`${site.appURL}/auth/kvixi`);
@@ -29,10 +38,12 @@ describe('NestJS with sessions', () => {
       user: { id: site.janeId, name: "Jane O'Brien" },
     });
 
-    // Back or reload: the guard answers with the code an app can send the user on with.
+    // Back or reload: the route runs again as the signed-in user, and Kvixi is not asked.
+    const exchanges = site.emu.requests.filter((request) => request.path === '/api/authorize').length;
     const again = await browser.go(`${site.appURL}/auth/kvixi/callback?auth_key=${authKey}`);
-    expect(again.status).toBe(409);
-    expect(JSON.parse(again.text).code).toBe('ERR_KVIXI_ALREADY_SIGNED_IN');
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.text)).toEqual({ user: { id: site.janeId, name: "Jane O'Brien" } });
+    expect(site.emu.requests.filter((request) => request.path === '/api/authorize').length).toBe(exchanges);
   });
 
   it('refuses a forged callback with its code', async () => {

@@ -19,6 +19,15 @@ afterAll(async () => {
 });
 
 describe('NestJS without sessions', () => {
+  it('answers a link from another site with the continue page, not JSON', async () => {
+    const page = await new HttpBrowser().go(`${site.appURL}/auth/kvixi`, {
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('<a href="/auth/kvixi">Continue with Kvixi</a>');
+  });
+
   it('logs in through the guard with the cookie store and no session middleware', async () => {
     const browser = new HttpBrowser();
     const start = await browser.go(`${site.appURL}/auth/kvixi`);

@@ -123,8 +123,8 @@ describe('no pending login outlives a successful login', () => {
 
       const attacker = mockAttackerLogin();
       const forged = await agent.get(`/auth/kvixi/callback?auth_key=${ATTACKER_KEY}`);
-      expect(forged.status).toBe(409);
-      expect(forged.body.failure).toBeNull();
+      expect(forged.status).toBe(200);
+      expect(forged.body.user).toEqual({ id: '5' });
       expect((await agent.get('/me')).body.user).toEqual({ id: '5' });
       expect(attacker[0]?.isDone()).toBe(false);
 
@@ -164,7 +164,7 @@ describe('no pending login outlives a successful login', () => {
 });
 
 describe('a signed-in user who comes back to the callback', () => {
-  it('fails with ERR_KVIXI_ALREADY_SIGNED_IN, so the app can send them to their page', async () => {
+  it('succeeds as the signed-in user with info.alreadySignedIn, so a custom callback can tell, without asking Kvixi', async () => {
     const { agent } = host(kvixi(), {
       customCallback: (req, res, next) => (err, user, info) => {
         if (err) return next(err);
@@ -175,8 +175,10 @@ describe('a signed-in user who comes back to the callback', () => {
     await agent.get('/auth/kvixi').expect(302);
     mockSuccessfulLogin();
     await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`).expect(200);
+    const replay = mockSuccessfulLogin();
     const back = await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`);
-    expect(back.body).toEqual({ user: false, info: { code: 'ERR_KVIXI_ALREADY_SIGNED_IN', message: 'You are already signed in.' } });
+    expect(back.body).toEqual({ user: { id: '5' }, info: { alreadySignedIn: true } });
+    expect(replay[0]?.isDone()).toBe(false);
   });
 });
 

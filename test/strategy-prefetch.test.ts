@@ -89,7 +89,8 @@ describe.skipIf(skipBrowserTests)('speculation-rules prefetches in Chromium', ()
       const passport = new Passport();
       passport.use(
         new KvixiStrategy(
-          { appId: site.appId, appSecret: site.appSecret, baseURL: emu.url, callbackURL: '/auth/kvixi/callback' },
+          // The app renders its own one-click page from the failure.
+          { appId: site.appId, appSecret: site.appSecret, baseURL: emu.url, callbackURL: '/auth/kvixi/callback', continuePage: false },
           async (_tokens, profile) => ({ id: profile.id }),
         ),
       );

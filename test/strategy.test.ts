@@ -85,10 +85,35 @@ describe('starting a login', () => {
     expect(res.body.error.message).toMatch(/express-session/);
   });
 
-  it('refuses a start request another site made', async () => {
-    const res = await agentFor(strategy()).get('/auth/kvixi').set('Sec-Fetch-Site', 'cross-site');
-    expect(res.status).toBe(403);
+  it('answers a start request another site made with a page whose one button continues it, and records no login', async () => {
+    const agent = agentFor(strategy());
+    const res = await agent.get('/auth/kvixi?returnTo=%2Faccount').set('Sec-Fetch-Site', 'cross-site');
+    expect(res.status).toBe(200);
     expect(res.headers.location).toBeUndefined();
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.text).toContain('<title>Continue to log in</title>');
+    expect(res.text).toContain('<a href="/auth/kvixi?returnTo=%2Faccount">Continue with Kvixi</a>');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    mockSuccessfulLogin();
+    expect((await callback(agent)).body.failure.code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
+  });
+
+  it('fails a start request another site made with continueURL when continuePage is false', async () => {
+    const res = await agentFor(strategy({ continuePage: false })).get('/auth/kvixi?returnTo=%2Fa').set('Sec-Fetch-Site', 'cross-site');
+    expect(res.status).toBe(403);
+    expect(res.text).toBe('Forbidden');
+  });
+
+  it('escapes the continue URL in the page', async () => {
+    const res = await agentFor(strategy()).get('/auth/kvixi?x="><script>').set('Sec-Fetch-Site', 'cross-site');
+    expect(res.text).not.toContain('<script>');
+    expect(res.text).toContain('href="/auth/kvixi?x=%22%3E%3Cscript%3E"');
+  });
+
+  it('refuses continuePage values that are not booleans', () => {
+    expect(() => strategy({ continuePage: 'yes' as never })).toThrow(/KvixiStrategy continuePage must be true or false/);
   });
 
   it('allows a start from the same site or typed in the address bar', async () => {
@@ -147,7 +172,7 @@ describe('a complete login', () => {
     mockSuccessfulLogin();
     expect((await callback(agent)).status).toBe(200);
     const second = mockPostExchange({ authKey: 'second-key' });
-    expect((await callback(agent, 'second-key')).body.failure.code).toBe('ERR_KVIXI_ALREADY_SIGNED_IN');
+    expect((await callback(agent, 'second-key')).body.info).toEqual({ alreadySignedIn: true });
     expect(second.isDone()).toBe(false);
   });
 
@@ -188,16 +213,32 @@ describe('login CSRF', () => {
     expect(replay.isDone()).toBe(false);
   });
 
-  it('tells a signed-in user who replays the callback (Back, reload) apart from a forgery', async () => {
+  it('sends a signed-in user who replays the callback (Back, reload) on as themselves, without asking Kvixi', async () => {
     mockSuccessfulLogin();
     const agent = agentFor(strategy());
     await start(agent);
-    expect((await callback(agent)).status).toBe(200);
+    const first = await callback(agent);
+    expect(first.status).toBe(200);
     const replay = mockPostExchange();
     const res = await callback(agent);
-    expect(res.status).toBe(409);
-    expect(res.body.failure).toEqual({ code: 'ERR_KVIXI_ALREADY_SIGNED_IN', message: 'You are already signed in.' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: first.body.user, info: { alreadySignedIn: true } });
     expect(replay.isDone()).toBe(false);
+  });
+
+  it('redirects a signed-in reload of the plain callback route to successRedirect, not to the failure page', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent);
+    const first = await agent.get(`/auth/kvixi/redirect-callback?auth_key=${AUTH_KEY}`);
+    expect(first.status).toBe(302);
+    expect(first.headers.location).toBe('/home');
+    const replay = mockPostExchange();
+    const again = await agent.get(`/auth/kvixi/redirect-callback?auth_key=${AUTH_KEY}`);
+    expect(again.status).toBe(302);
+    expect(again.headers.location).toBe('/home');
+    expect(replay.isDone()).toBe(false);
+    expect((await agent.get('/me')).body.user).toMatchObject({ id: expect.any(String) });
   });
 
   it('consumes the pending login even when the provider then refuses the key', async () => {

@@ -12,6 +12,8 @@ import {
 export type { EmulatorFault, FaultEndpoint } from './faults.js';
 export type { LoginDecision, QueuedLogin } from './login-queue.js';
 export type { RecordedRequest } from './request-log.js';
+export { EMULATOR_CHANNELS } from './api-calls.js';
+export type { EmulatorApiCall } from './api-calls.js';
 export type { SiteLanguage, SngineVersion } from './site.js';
 export type {
   EmulatorApp, EmulatorGender, EmulatorRelationship, EmulatorUser, NewApp, NewUser,

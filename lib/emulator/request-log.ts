@@ -20,7 +20,7 @@ export interface RecordedRequest {
 
 const secretNames = new Set(['app_secret', 'auth_key', 'access_token', 'password']);
 
-function maskSecrets(params: URLSearchParams): Record<string, string> {
+export function maskSecrets(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of params) out[name] = secretNames.has(name) ? '***' : value;
   return out;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { watchApiCall } from './api-calls.js';
 import { authorize } from './authorize.js';
 import { handleControl, isControlPath, refuse, type Control } from './control.js';
 import { appsDashboard, homePage } from './dashboard.js';
@@ -146,9 +147,12 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
 
   function respond(incoming: Incoming): void {
     const { req, path, query, form, res } = incoming;
-    parts.log.add({ time: parts.site.store.now(), method: req.method ?? 'GET', path, query, form });
+    const received = { time: parts.site.store.now(), method: req.method ?? 'GET', path, query, form };
+    parts.log.add(received);
     const endpoint = faultEndpoint(path);
     const fault = endpoint && parts.faults.take(endpoint);
+    const api = apiName(path);
+    if (api !== undefined) watchApiCall(api, received, res, fault !== undefined);
     if (!endpoint || !fault) return route(parts, incoming);
     applyFault(incoming, endpoint, fault).then(
       (answered) => answered || route(parts, incoming),

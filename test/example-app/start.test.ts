@@ -51,6 +51,19 @@ describe('starting the example app (example-app/server.ts, as npm start runs it)
       const home = await fetch(`http://127.0.0.1:${port}/`);
       expect(home.status).toBe(200);
       expect(await home.text()).toContain('Sign in with your Kvixi account');
+      // One log line per login outcome, through the strategy's diagnostics channel.
+      const forged = await fetch(`http://127.0.0.1:${port}/auth/kvixi/callback?auth_key=0123456789abcdef`, { redirect: 'manual' });
+      expect(forged.status).toBeGreaterThanOrEqual(300);
+      await withDeadline(
+        new Promise<void>((resolve) => {
+          const seen = () => /kvixi login failure ERR_KVIXI_NO_PENDING_LOGIN.* \d+ ms/.test(out) && resolve();
+          seen();
+          child.stdout.on('data', seen);
+        }),
+        5_000,
+        'the login outcome line',
+      );
+      expect(out).not.toContain('0123456789abcdef');
     } finally {
       child.kill('SIGTERM');
       await withDeadline(exited, 10_000, 'the example app to stop on SIGTERM');

@@ -39,6 +39,32 @@ export function describeRecipe(host: string, stateWhere: string, recipe: () => R
       expect(JSON.parse(done.text)).toEqual({ state: { returnTo: '/account' } });
     });
 
+    it('answers a link from another site with the one-button continue page, and starts nothing', async () => {
+      const { url } = recipe();
+      const browser = new HttpBrowser();
+      const page = await browser.go(`${url}/auth/kvixi`, {
+        headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+      });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(page.text).toContain('<a href="/auth/kvixi">Continue with Kvixi</a>');
+      const callback = await browser.go(`${url}/auth/kvixi/callback?auth_key=${keyFor(jane())}`);
+      expect(callback.location).toBe(`${url}/login`);
+    });
+
+    it('sends a signed-in browser that opens the callback again home, still signed in, without asking Kvixi', async () => {
+      const { url, emu } = recipe();
+      const browser = new HttpBrowser();
+      await browser.go(`${url}/auth/kvixi`);
+      const authKey = keyFor(jane());
+      expect((await browser.go(`${url}/auth/kvixi/callback?auth_key=${authKey}`)).location).toBe(`${url}/`);
+      const exchanges = emu.requests.filter((request) => request.path === '/api/authorize').length;
+      const again = await browser.go(`${url}/auth/kvixi/callback?auth_key=${authKey}`);
+      expect(again.location).toBe(`${url}/`);
+      expect(emu.requests.filter((request) => request.path === '/api/authorize').length).toBe(exchanges);
+      expect(JSON.parse((await browser.go(`${url}/me`)).text).user).toMatchObject({ kvixiId: jane() });
+    });
+
     it('sends a forged callback to /login and signs nobody in', async () => {
       const { url } = recipe();
       const victim = new HttpBrowser();

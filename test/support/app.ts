@@ -53,6 +53,9 @@ export function buildApp(strategy: KvixiStrategy, options: TestAppOptions = {}):
     },
   );
 
+  // The shortest form: both outcomes are redirects.
+  app.get('/auth/kvixi/redirect-callback', passport.authenticate(strategy.name, { successRedirect: '/home', failureRedirect: '/login' }));
+
   app.get('/login', (req, res) => {
     res.json({ messages: (req.session as unknown as { messages?: string[] } | undefined)?.messages ?? [] });
   });

@@ -56,6 +56,6 @@ function* walk(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* walk(path);
-    else if (/\.(ts|mts|js|mjs)$/.test(name)) yield path;
+    else if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(name)) yield path;
   }
 }
