@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import helmet from 'helmet';
@@ -25,8 +25,10 @@ declare module 'express-session' {
   interface SessionData {
     csrfToken: string;
     tokenExpiresAt: string;
-    /** A hash of the auth_key that signed this session in: a reload of that callback is no new login. */
-    signedInWith: string;
+    /** Logins this browser started since its last login or logout, in any tab. */
+    loginsStarted: number;
+    /** Logins started in other tabs that were still open when this browser logged in. */
+    otherLoginsOpen: number;
     /** Set by a logout: the Kvixi name this browser is still signed in to Kvixi as. */
     loggedOutAs: string;
   }
@@ -203,10 +205,6 @@ function failureReasonOf(info: unknown): string | undefined {
 function continueURLOf(info: unknown): string | undefined {
   const url = typeof info === 'object' && info !== null && 'continueURL' in info ? info.continueURL : undefined;
   return safeReturnTo(url);
-}
-
-function hashOf(value: unknown): string | undefined {
-  return typeof value === 'string' ? createHash('sha256').update(value).digest('base64url') : undefined;
 }
 
 function csrfToken(req: Request): string {
@@ -426,7 +424,10 @@ export function createApp(config: AppConfig): express.Express {
     const returnTo = safeReturnTo(req.query.returnTo);
     // @types/passport types `state` as a string; the strategy keeps any serialisable value.
     const options = (returnTo ? { state: { returnTo } } : {}) as object;
+    // Counted so that a login coming back in another tab can be told from Back after this one.
+    req.session.loginsStarted = (req.session.loginsStarted ?? 0) + 1;
     passport.authenticate('kvixi', options, (err: unknown, _user: unknown, info: unknown, status: unknown) => {
+      req.session.loginsStarted = Math.max(0, (req.session.loginsStarted ?? 1) - 1);
       if (err) return next(err);
       const code = failureCodeOf(info);
       if (code === 'ERR_KVIXI_CROSS_SITE_START') {
@@ -446,19 +447,22 @@ export function createApp(config: AppConfig): express.Express {
       if (err) return next(err);
       if (!user) {
         const code = failureCodeOf(info) ?? 'ERR_KVIXI_NO_PENDING_LOGIN';
-        // Back or reload of the callback that signed this browser in: the user is here already.
-        if (code === 'ERR_KVIXI_ALREADY_SIGNED_IN' && req.session.signedInWith !== undefined && req.session.signedInWith === hashOf(req.query.auth_key)) {
-          return res.redirect('/profile');
+        if (code === 'ERR_KVIXI_ALREADY_SIGNED_IN') {
+          // Back or reload after logging in, with no other tab's login open: the user is here already.
+          if (!req.session.otherLoginsOpen) return res.redirect('/profile');
+          // Another tab's login came back (perhaps as someone else): say who is signed in.
+          req.session.otherLoginsOpen -= 1;
         }
         const reason = failureReasonOf(info) ?? (code === 'ERR_KVIXI_NO_PENDING_LOGIN' ? 'not-started-here' : undefined);
         return res.redirect(303, failureURL({ code: KNOWN_CODES.has(code) ? code : 'ERR_KVIXI_NO_PENDING_LOGIN', reason }));
       }
+      // Read before req.logIn renews the session; the strategy has just closed those other logins.
+      const otherLoginsOpen = Math.max(0, (req.session.loginsStarted ?? 1) - 1);
       req.logIn(user, (loginErr) => {
         if (loginErr) return next(loginErr);
         req.session.cookie.maxAge = SIGNED_IN_MAX_AGE;
         if (user.tokenExpiresAt) req.session.tokenExpiresAt = user.tokenExpiresAt;
-        const signedInWith = hashOf(req.query.auth_key);
-        if (signedInWith) req.session.signedInWith = signedInWith;
+        if (otherLoginsOpen > 0) req.session.otherLoginsOpen = otherLoginsOpen;
         req.session.save((saveErr) => {
           if (saveErr) return next(saveErr);
           res.redirect(returnToOf(info) ?? '/profile');

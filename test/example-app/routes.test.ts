@@ -277,8 +277,9 @@ describe('failed logins', () => {
   });
 
   it('says who is signed in, with a way to switch, when a signed-in browser finishes another login', async () => {
+    // Two tabs start a login; the first comes back as Jane, the second with José's login.
+    await browser.go(`${site.url}/auth/kvixi`);
     await logIn(browser, site, emu, appId, janeId);
-    // Another tab of the same browser comes back from Kvixi with José's login.
     const jose = emu.users.find((u) => u.username === 'jose')!.userId;
     const callback = await browser.go(`${site.url}/auth/kvixi/callback?auth_key=${emu.issueAuthKey({ appId, userId: jose })}`);
     const failed = await failurePage(callback);
