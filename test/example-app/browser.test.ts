@@ -185,7 +185,7 @@ describe.skipIf(skipBrowserTests)('the example app in a real browser', () => {
         } finally {
           await context.close();
         }
-      }, 60_000);
+      }, 120_000);
     }
   }
 
