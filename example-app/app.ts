@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import helmet from 'helmet';
-import { KvixiAPIError, KvixiError, KvixiUnexpectedResponseError } from 'passport-kvixi';
+import { KvixiAPIError, KvixiFetchError, KvixiUnexpectedResponseError } from 'passport-kvixi';
 import { createPassport, PENDING_LOGIN_TTL, type KvixiSettings } from './auth.js';
 import { isDatabaseBusy, type AppDatabase } from './db.js';
 import {
@@ -147,14 +147,20 @@ function failureQueryOf(query: Request['query']): FailureQuery | undefined {
   return { code, reason, endpoint, status };
 }
 
-/** A Kvixi error during the callback, as a failure URL can carry it. */
-function failureQueryOfError(err: KvixiError): FailureQuery {
-  const endpoint = 'endpoint' in err && typeof err.endpoint === 'string' ? err.endpoint : undefined;
+/** Kvixi refused, did not answer, or answered nonsense: the provider's fault, not a bug of the app's. */
+type KvixiFault = KvixiAPIError | KvixiFetchError | KvixiUnexpectedResponseError;
+
+function isKvixiFault(err: unknown): err is KvixiFault {
+  return err instanceof KvixiAPIError || err instanceof KvixiFetchError || err instanceof KvixiUnexpectedResponseError;
+}
+
+/** A Kvixi fault during the callback, as a failure URL can carry it. */
+function failureQueryOfError(err: KvixiFault): FailureQuery {
   if (err instanceof KvixiAPIError) {
-    return { code: err.code, endpoint, reason: APP_DISABLED_MESSAGES.has(err.providerMessage) ? 'app-disabled' : undefined };
+    return { code: err.code, endpoint: err.endpoint, reason: APP_DISABLED_MESSAGES.has(err.providerMessage) ? 'app-disabled' : undefined };
   }
-  if (err instanceof KvixiUnexpectedResponseError) return { code: err.code, endpoint, status: err.status };
-  return { code: KNOWN_CODES.has(err.code) ? err.code : 'ERR_KVIXI_UNEXPECTED_RESPONSE', endpoint };
+  if (err instanceof KvixiUnexpectedResponseError) return { code: err.code, endpoint: err.endpoint, status: err.status };
+  return { code: err.code, endpoint: err.endpoint };
 }
 
 /** The contact line of the app-disabled page: an e-mail address becomes a link. */
@@ -291,8 +297,8 @@ function describeError(err: unknown, retryHref: string): Described {
       failure: { title: 'The site is busy', message: 'Our database is busy. Please try again in a few seconds.', action: retry },
     };
   }
-  if (err instanceof KvixiError) {
-    const failure = FAILURES[err.code] ?? FAILURES.ERR_KVIXI_UNEXPECTED_RESPONSE!;
+  if (isKvixiFault(err)) {
+    const failure = FAILURES[err.code]!;
     return { status: failure.status, failure: { ...failure, details: failureQueryOfError(err) } };
   }
   return {
@@ -413,7 +419,8 @@ export function createApp(config: AppConfig): express.Express {
       );
     }
     const known = FAILURES[`${code}:${reason}`] ?? FAILURES[code] ?? { title: 'Login failed', message: 'Start a new login from this site.', action: START_AGAIN, status: 401 };
-    res.status(known.status).send(errorPage({ viewer, failure: { title: known.title, message: known.message, ...(known.action ? { action: known.action } : {}), details } }));
+    const note = code === 'ERR_KVIXI_API' && siteContact ? { note: contactNote(siteContact) } : {};
+    res.status(known.status).send(errorPage({ viewer, failure: { title: known.title, message: known.message, ...(known.action ? { action: known.action } : {}), ...note, details } }));
   };
 
   app.get('/', (req, res) => {
@@ -427,7 +434,10 @@ export function createApp(config: AppConfig): express.Express {
     // Counted so that a login coming back in another tab can be told from Back after this one.
     req.session.loginsStarted = (req.session.loginsStarted ?? 0) + 1;
     passport.authenticate('kvixi', options, (err: unknown, _user: unknown, info: unknown, status: unknown) => {
-      req.session.loginsStarted = Math.max(0, (req.session.loginsStarted ?? 1) - 1);
+      // Not started after all; a visitor's session that holds nothing else is then not saved.
+      const started = (req.session.loginsStarted ?? 1) - 1;
+      if (started > 0) req.session.loginsStarted = started;
+      else delete req.session.loginsStarted;
       if (err) return next(err);
       const code = failureCodeOf(info);
       if (code === 'ERR_KVIXI_CROSS_SITE_START') {
@@ -440,7 +450,8 @@ export function createApp(config: AppConfig): express.Express {
 
   app.get('/auth/kvixi/callback', (req, res, next) => {
     passport.authenticate('kvixi', (err: unknown, user: Express.User | false, info: unknown) => {
-      if (err instanceof KvixiError) {
+      if (isKvixiFault(err)) {
+        // Kvixi's own words go to the log, not into the URL or onto the page.
         console.warn(`example-app: a login failed: ${err.message}`);
         return res.redirect(303, failureURL(failureQueryOfError(err)));
       }
@@ -472,7 +483,9 @@ export function createApp(config: AppConfig): express.Express {
   });
 
   app.get('/login/failed', (req, res) => {
-    sendFailure(req, res, failureQueryOf(req.query) ?? { code: 'ERR_KVIXI_NO_PENDING_LOGIN', reason: 'not-started-here' });
+    const query = failureQueryOf(req.query);
+    if (query) return sendFailure(req, res, query);
+    res.status(400).send(errorPage({ viewer: viewerOf(req), failure: { title: 'Login failed', message: 'Start a new login from this site.', action: START_AGAIN } }));
   });
 
   app.get('/profile', requireLogin('your profile'), (req, res) => {

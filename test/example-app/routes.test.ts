@@ -275,6 +275,7 @@ describe('failed logins', () => {
     expect(page.text).not.toContain('&lt;b&gt;');
     expect(page.text).not.toContain('evil');
     expect(page.text).not.toContain('9999');
+    expect(pageText(page.text).title).toBe('Login failed');
   });
 
   it('says who is signed in, with a way to switch, when a signed-in browser finishes another login', async () => {
@@ -386,6 +387,8 @@ describe('a login started by another site', () => {
     expect(res.text).toContain('<a class="button button-kvixi" href="/auth/kvixi?returnTo=%2Faccount">');
     expect([...res.text.matchAll(/class="button/g)]).toHaveLength(1);
     expect(res.text).not.toMatch(/tried|failed|error/i);
+    // Following a link sets no cookie until the login really starts.
+    expect(res.headers.getSetCookie()).toEqual([]);
     const { callback } = await logIn(browser, site, emu, appId, janeId, '/auth/kvixi?returnTo=%2Faccount');
     expect(callback.location).toBe(`${site.url}/account`);
   });
