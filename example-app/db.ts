@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS users (
   verified       INTEGER NOT NULL DEFAULT 0,
   created_at     TEXT    NOT NULL,
   last_login_at  TEXT    NOT NULL,
+  previous_login_at TEXT,
   login_count    INTEGER NOT NULL DEFAULT 1
 );
 `;
@@ -42,6 +43,8 @@ export interface LocalUser {
   verified: boolean;
   createdAt: string;
   lastLoginAt: string;
+  /** The login before this one; null on the first. */
+  previousLoginAt: string | null;
   loginCount: number;
 }
 
@@ -58,6 +61,7 @@ interface UserRow {
   verified: number;
   created_at: string;
   last_login_at: string;
+  previous_login_at: string | null;
   login_count: number;
 }
 
@@ -85,6 +89,9 @@ export function openDatabase(file: string): AppDatabase {
   // WAL: readers never wait for a writer, so a locked database still shows signed-in pages.
   db.pragma('journal_mode = WAL');
   db.exec(SCHEMA);
+  // Databases created before the column existed get it on their next start.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(users)').all();
+  if (!columns.some((column) => column.name === 'previous_login_at')) db.exec('ALTER TABLE users ADD COLUMN previous_login_at TEXT');
 
   const upsert = db.prepare<Record<string, unknown>, UserRow>(`
     INSERT INTO users (kvixi_id, username, display_name, email, picture_url, profile_url, gender, birthday,
@@ -95,7 +102,7 @@ export function openDatabase(file: string): AppDatabase {
       username = excluded.username, display_name = excluded.display_name, email = excluded.email,
       picture_url = excluded.picture_url, profile_url = excluded.profile_url, gender = excluded.gender,
       birthday = excluded.birthday, verified = excluded.verified,
-      last_login_at = excluded.last_login_at, login_count = login_count + 1
+      previous_login_at = users.last_login_at, last_login_at = excluded.last_login_at, login_count = login_count + 1
     RETURNING *`);
   const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
   const remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
@@ -144,6 +151,7 @@ function toUser(row: UserRow): LocalUser {
     verified: row.verified === 1,
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
+    previousLoginAt: row.previous_login_at,
     loginCount: row.login_count,
   };
 }

@@ -48,7 +48,7 @@ if (env.KVIXI_APP_ID) {
         birthdate: '1985-11-02', picture: 'photos/2024/06/jose.jpg' },
       { username: 'alex', firstname: 'Alex', lastname: 'Kim', gender: 'other' },
     ],
-    apps: [{ name: 'Kvixi example app', redirectURL: `${publicURL}/auth/kvixi/callback` }],
+    apps: [{ name: 'Harbor (example app)', redirectURL: `${publicURL}/auth/kvixi/callback` }],
   }).catch((err: Error) => fail(`the embedded Kvixi emulator could not start (${err.message}); set EMULATOR_PORT to a free port`));
   const [app] = emulator.apps;
   if (!app) fail('the embedded Kvixi emulator has no app');
@@ -75,6 +75,10 @@ const app = createApp({
   secureCookies: secure,
   trustProxy: trustProxySetting(env.TRUST_PROXY),
   emulatorURL: emulator?.url,
+  // The emulator signs out with the button in its header (a POST from its own page); a real
+  // Sngine site signs out at {baseURL}/signout, the default.
+  kvixiSignOutURL: emulator ? `${emulator.url}/` : undefined,
+  siteContact: env.SITE_CONTACT || undefined,
 });
 
 const server = createServer(app);

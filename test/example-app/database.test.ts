@@ -93,3 +93,31 @@ describe('a SQLite file locked by another process', () => {
     expect(callback.location).toBe(`${site.url}/profile`);
   });
 });
+
+describe('a database made before the previous-login column', () => {
+  it('gets the column on the next start and keeps its accounts', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { openDatabase } = await import('../../example-app/db.js');
+    const dir = mkdtempSync(join(tmpdir(), 'kvixi-schema-'));
+    try {
+      const file = join(dir, 'old.db');
+      const old = new Database(file);
+      old.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY, kvixi_id TEXT NOT NULL UNIQUE, username TEXT, display_name TEXT NOT NULL,
+        email TEXT, picture_url TEXT, profile_url TEXT, gender TEXT, birthday TEXT, verified INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL, last_login_at TEXT NOT NULL, login_count INTEGER NOT NULL DEFAULT 1);
+        INSERT INTO users (kvixi_id, display_name, created_at, last_login_at) VALUES ('5', 'Jane', '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z');`);
+      old.close();
+      const db = openDatabase(file);
+      try {
+        expect(db.findUser(1)?.previousLoginAt).toBeNull();
+        const again = db.saveKvixiUser({ id: '5', displayName: 'Jane', _json: { user_verified: '0' } } as never, new Date('2024-02-01T00:00:00Z'));
+        expect(again.previousLoginAt).toBe('2024-01-02T00:00:00.000Z');
+        expect(again.lastLoginAt).toBe('2024-02-01T00:00:00.000Z');
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -137,7 +137,7 @@ describe.skipIf(skipRedisTests)('several instances sharing sessions in Redis', (
     await stopRedis(redis);
     const down = await browser.go(`${a.url}/profile`);
     expect(down.status).toBe(503);
-    expect(down.text).toContain('Sign-in is unavailable right now');
+    expect(down.text).toContain('Logging in is unavailable right now');
     expect((await browser.go(`${b.url}/`)).status).toBe(503);
 
     redis = await startRedis(port, dir);
@@ -164,7 +164,7 @@ describe.skipIf(skipRedisTests)('several instances sharing sessions in Redis', (
       const elapsed = performance.now() - started;
       console.log(`Redis stopped (SIGSTOP): /profile on A answered ${profile.status}, / on B ${home.status}, within ${elapsed.toFixed(0)} ms`);
       expect(profile.status).toBe(503);
-      expect(pageText(profile.text).title).toBe('Sign-in is unavailable right now');
+      expect(pageText(profile.text).title).toBe('Logging in is unavailable right now');
       expect(home.status).toBe(503);
       expect(elapsed).toBeLessThan(2000);
     } finally {
@@ -189,7 +189,7 @@ describe.skipIf(skipRedisTests)('several instances sharing sessions in Redis', (
     await killed;
     const answer = await withDeadline(callback, 5000, 'the callback after Redis was killed');
     expect(answer.status).toBe(503);
-    expect(pageText(answer.text).title).toBe('Sign-in is unavailable right now');
+    expect(pageText(answer.text).title).toBe('Logging in is unavailable right now');
     expect(pageText(answer.text).buttons).toContain('Try again');
 
     redis = await startRedis(port, dir);

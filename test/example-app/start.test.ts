@@ -50,7 +50,7 @@ describe('starting the example app (example-app/server.ts, as npm start runs it)
       expect(err).not.toContain('SESSION_SECRET is not set');
       const home = await fetch(`http://127.0.0.1:${port}/`);
       expect(home.status).toBe(200);
-      expect(await home.text()).toContain('Sign in with your Kvixi account');
+      expect(await home.text()).toContain('Welcome to Harbor');
       // One log line per login outcome, through the strategy's diagnostics channel.
       const forged = await fetch(`http://127.0.0.1:${port}/auth/kvixi/callback?auth_key=0123456789abcdef`, { redirect: 'manual' });
       expect(forged.status).toBeGreaterThanOrEqual(300);

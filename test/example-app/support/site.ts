@@ -48,6 +48,9 @@ export async function startSite(
     sessionStore?: Store;
     timeout?: number;
     listening?: { server: Server; url: string };
+    secureCookies?: boolean;
+    trustProxy?: boolean;
+    siteContact?: string;
   } = {},
 ): Promise<ExampleSite> {
   const { server, url } = options.listening ?? (await listen());
@@ -62,6 +65,10 @@ export async function startSite(
     sessionSecret: 'test secret',
     sessionStore: options.sessionStore,
     emulatorURL: emu.url,
+    kvixiSignOutURL: `${emu.url}/`,
+    secureCookies: options.secureCookies,
+    trustProxy: options.trustProxy,
+    siteContact: options.siteContact,
   });
   server.on('request', app);
   return { url, server, db };
@@ -108,14 +115,20 @@ function textOf(fragment: string): string {
     .trim();
 }
 
-/** What a person reads on a failure page: the heading, the sentence, the buttons, and the collapsed details. */
-export function pageText(page: string): { title: string; message: string; buttons: string[]; details: string | undefined } {
-  const actions = /<div class="actions">([\s\S]*?)<\/div>/.exec(page)?.[1] ?? '';
-  const details = /<details[^>]*>([\s\S]*?)<\/details>/.exec(page)?.[1];
+/**
+ * What a person reads on a page: the heading, the sentence, the buttons (links and buttons in the
+ * actions row, in order), the line under them, and the collapsed details.
+ */
+export function pageText(page: string): { title: string; message: string; buttons: string[]; note: string | undefined; details: string | undefined } {
+  const main = /<main[^>]*>([\s\S]*?)<\/main>/.exec(page)?.[1] ?? '';
+  const actions = /<div class="actions[^"]*">([\s\S]*?)<\/div>/.exec(main)?.[1] ?? '';
+  const details = /<details[^>]*>([\s\S]*?)<\/details>/.exec(main)?.[1];
+  const note = /<p class="note">([\s\S]*?)<\/p>/.exec(main)?.[1];
   return {
-    title: textOf(/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(page)?.[1] ?? ''),
-    message: textOf(/<p class="message-text">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? ''),
-    buttons: [...actions.matchAll(/<a [^>]*>([\s\S]*?)<\/a>/g)].map((match) => textOf(match[1] ?? '')),
+    title: textOf(/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(main)?.[1] ?? ''),
+    message: textOf(/<p class="message-text">([\s\S]*?)<\/p>/.exec(main)?.[1] ?? ''),
+    buttons: [...actions.matchAll(/<(a|button) [^>]*>([\s\S]*?)<\/\1>/g)].map((match) => textOf(match[2] ?? '')),
+    note: note === undefined ? undefined : textOf(note),
     details: details === undefined ? undefined : textOf(details),
   };
 }
