@@ -18,6 +18,13 @@ export type {
 export { KvixiClient } from './client.js';
 export { KvixiSessionStore } from './pending-login.js';
 export { KvixiCookieStore } from './cookie-store.js';
+export { KvixiMemoryClaimStore, KvixiRedisClaimStore } from './claim-store.js';
+export type {
+  KvixiClaimStore,
+  KvixiMemoryClaimStoreOptions,
+  KvixiRedisClaimClient,
+  KvixiRedisClaimStoreOptions,
+} from './claim-store.js';
 export type { KvixiCookieStoreOptions } from './cookie-store.js';
 export type {
   KvixiConsumeResult,
