@@ -5,6 +5,7 @@ import { createApp } from '../../../example-app/app.js';
 import { openDatabase } from '../../../example-app/db.js';
 import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../../../lib/emulator/index.js';
 import type { HttpBrowser } from '../../support/http-browser.js';
+import type { KvixiClaimStore } from '../../../lib/index.js';
 
 export interface ExampleSite {
   url: string;
@@ -46,6 +47,7 @@ export async function startSite(
     baseURL?: string;
     dbFile?: string;
     sessionStore?: Store;
+    claimStore?: KvixiClaimStore;
     timeout?: number;
     listening?: { server: Server; url: string };
   } = {},
@@ -61,6 +63,7 @@ export async function startSite(
     kvixi: { appId, appSecret, baseURL: options.baseURL ?? emu.url, timeout: options.timeout },
     sessionSecret: 'test secret',
     sessionStore: options.sessionStore,
+    claimStore: options.claimStore,
     emulatorURL: emu.url,
   });
   server.on('request', app);
