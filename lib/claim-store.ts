@@ -114,9 +114,8 @@ export class KvixiMemoryClaimStore implements KvixiClaimStore {
 }
 
 /**
- * The one node-redis call `KvixiRedisClaimStore` makes: `SET key value NX PX ttl`. A client of
- * node-redis 4, 5 or 6 (`createClient()`, also a cluster client) fits; the library never imports
- * `redis` itself.
+ * The one node-redis call `KvixiRedisClaimStore` makes: `SET key value NX PX ttl`. A node-redis
+ * client (`createClient()`) fits; the library never imports `redis` itself.
  */
 export interface KvixiRedisClaimClient {
   set(
@@ -141,7 +140,7 @@ export interface KvixiRedisClaimStoreOptions {
  * ```ts
  * import { createClient } from 'redis';
  *
- * const redis = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect();
+ * const redis = await createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true }).connect();
  * passport.use(new KvixiStrategy({ appId, appSecret, claimStore: new KvixiRedisClaimStore(redis) }, verify));
  * ```
  */
@@ -161,8 +160,8 @@ export class KvixiRedisClaimStore implements KvixiClaimStore {
 
   async claim(id: string, ttlMs: number): Promise<boolean> {
     const px = Math.max(1, Math.ceil(ttlMs));
-    // Both spellings of NX and PX: node-redis 5 and 6 read `condition` and `expiration`, node-redis
-    // 4 reads `NX` and `PX`; none sends both.
+    // Both spellings of NX and PX: node-redis 6 reads `condition` and `expiration` (the others are
+    // deprecated there), node-redis 4 reads `NX` and `PX`; neither sends both.
     const reply = await this.#client.set(`${this.#prefix}${id}`, '1', {
       condition: 'NX',
       expiration: { type: 'PX', value: px },
