@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { connectRedisSessions, type RedisSessions } from '../../example-app/redis.js';
-import { KvixiRedisClaimStore } from '../../lib/index.js';
+import { KvixiRedisClaimStore } from 'passport-kvixi';
 import { withDeadline } from '../support/deadline.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { listen, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';

@@ -5,7 +5,7 @@ import { createApp } from '../../../example-app/app.js';
 import { openDatabase } from '../../../example-app/db.js';
 import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../../../lib/emulator/index.js';
 import type { HttpBrowser } from '../../support/http-browser.js';
-import type { KvixiClaimStore } from '../../../lib/index.js';
+import type { KvixiClaimStore } from 'passport-kvixi';
 
 export interface ExampleSite {
   url: string;
