@@ -11,8 +11,8 @@ import { KvixiError } from './errors.js';
  * @example
  * ```ts
  * const claims: KvixiClaimStore = {
- *   // A database with a unique key on `id` works too: the insert that wins is the claim.
- *   claim: async (id, ttlMs) => (await redis.set(id, '1', { NX: true, PX: ttlMs })) === 'OK',
+ *   // A unique key on `id`: the insert that wins is the claim (expired rows are deleted elsewhere).
+ *   claim: async (id, ttlMs) => (await db.insertIgnore('claims', { id, expiresAt: Date.now() + ttlMs })) === 1,
  * };
  * passport.use(new KvixiStrategy({ appId, appSecret, claimStore: claims }, verify));
  * ```

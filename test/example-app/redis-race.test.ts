@@ -16,13 +16,14 @@ import { freePort, skipRedisTests, startRedis, stopRedis } from './support/redis
 // submit through two instances. Exactly one may sign in, whichever instance each reaches.
 
 const root = new URL('../..', import.meta.url).pathname;
+const tsx = join(root, 'node_modules/.bin/tsx');
 const TRIES = 20;
 const APP_ID = '1732698123456';
 const APP_SECRET = '0123456789abcdef0123456789abcdef';
 
 /** Spawns a process and resolves once its output contains `ready`; a crash or 20 s of silence fails. */
-async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -85,10 +86,12 @@ describe.skipIf(skipRedisTests)('callbacks racing on one pending login, several 
     siteB = `http://127.0.0.1:${portB}`;
     const env = { ...process.env };
     for (const name of ['ENV_FILE', 'KVIXI_APP_ID', 'EMULATOR_PORT', 'HOST']) delete env[name];
-    // One emulator on its own, as the README's "Several instances on Redis" runs it.
+    // One emulator on its own, as the README's "Several instances on Redis" runs it (the example
+    // app needs the build anyway, for passport-kvixi).
     children.push(
       await startProcess(
-        ['lib/emulator/cli.ts', '--port', String(emulatorPort), '--redirect-url', `${siteB}/auth/kvixi/callback`, '--app-id', APP_ID, '--app-secret', APP_SECRET],
+        process.execPath,
+        ['dist/emulator/cli.js', '--port', String(emulatorPort), '--redirect-url', `${siteB}/auth/kvixi/callback`, '--app-id', APP_ID, '--app-secret', APP_SECRET],
         env,
         'listening on',
       ),
@@ -106,8 +109,8 @@ describe.skipIf(skipRedisTests)('callbacks racing on one pending login, several 
       DATABASE_FILE: join(dir, 'app.db'),
     });
     const [a, b] = await Promise.all([
-      startProcess(['example-app/server.ts'], siteEnv(portA), 'Example site:'),
-      startProcess(['example-app/server.ts'], siteEnv(portB), 'Example site:'),
+      startProcess(tsx, ['example-app/server.ts'], siteEnv(portA), 'Example site:'),
+      startProcess(tsx, ['example-app/server.ts'], siteEnv(portB), 'Example site:'),
     ]);
     children.push(a, b);
     const users = (await (await fetch(`${emulatorURL}/__emulator/users`)).json()) as Array<{ userId: string; username: string }>;
