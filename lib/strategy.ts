@@ -8,6 +8,7 @@ import {
   CLOCK_SKEW_MS,
   KvixiSessionStore,
   newPendingLogin,
+  pendingLoginsIn,
   type KvixiPendingLogin,
   type KvixiPendingLoginContext,
   type KvixiPendingLoginStore,
@@ -365,7 +366,7 @@ export class KvixiStrategy extends StrategyBase {
     // No earlier pending login of this browser may outlive a successful login, not even in a copy.
     const cleared = this._context();
     const others = await this._store.clear(req, cleared);
-    if (Array.isArray(others)) await Promise.all(others.map((login: KvixiPendingLogin) => this._claim(login, cleared)));
+    await Promise.all(pendingLoginsIn(others).map((login) => this._claim(login, cleared)));
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
     this._handOver(req, () => this.success(user.user, info));
