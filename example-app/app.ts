@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import helmet from 'helmet';
-import { KvixiAPIError, KvixiFetchError, KvixiUnexpectedResponseError, type KvixiSuccessInfo } from 'passport-kvixi';
+import { KvixiAPIError, KvixiFetchError, KvixiUnexpectedResponseError, type KvixiClaimStore, type KvixiSuccessInfo } from 'passport-kvixi';
 import { createPassport, PENDING_LOGIN_TTL, type KvixiSettings } from './auth.js';
 import { isDatabaseBusy, type AppDatabase } from './db.js';
 import {
@@ -277,6 +277,29 @@ function guardedStore(store: Store, timeoutMs: number): Store {
   });
 }
 
+/**
+ * The claim store, guarded as the session store is (they share one Redis): its errors, and a
+ * claim that gets no answer within `timeoutMs`, are session-store errors.
+ */
+function guardedClaims(claims: KvixiClaimStore, timeoutMs: number): KvixiClaimStore {
+  return {
+    claim: (id, ttlMs) =>
+      new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(() => reject(asSessionStoreError(new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
+        claims.claim(id, ttlMs).then(
+          (claimed) => {
+            clearTimeout(timer);
+            resolve(claimed);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(asSessionStoreError(err));
+          },
+        );
+      }),
+  };
+}
+
 interface Described {
   status: number;
   failure: Failure;
@@ -313,7 +336,9 @@ export interface AppConfig {
   sessionSecret: string;
   /** Default: express-session's memory store. */
   sessionStore?: Store | undefined;
-  /** Milliseconds a session-store call may take before the page answers 503; default 1000. */
+  /** Shared by every instance (Redis, with the sessions); default the strategy's in-process record. */
+  claimStore?: KvixiClaimStore | undefined;
+  /** Milliseconds a session-store or claim-store call may take before the page answers 503; default 1000. */
   sessionStoreTimeout?: number;
   /** Secure cookies, named `__Host-…`: set when the site is served over https. */
   secureCookies?: boolean;
@@ -333,9 +358,9 @@ export function sessionCookieName(secure: boolean): string {
 
 /** The example site. */
 export function createApp(config: AppConfig): express.Express {
-  const { db, kvixi, sessionSecret, sessionStore, sessionStoreTimeout = 1000, secureCookies = false, trustProxy = false, emulatorURL, siteContact } = config;
+  const { db, kvixi, sessionSecret, sessionStore, claimStore, sessionStoreTimeout = 1000, secureCookies = false, trustProxy = false, emulatorURL, siteContact } = config;
   const kvixiSignOutURL = config.kvixiSignOutURL ?? `${kvixi.baseURL.replace(/\/+$/, '')}/signout`;
-  const passport = createPassport({ db, kvixi });
+  const passport = createPassport({ db, kvixi, claimStore: claimStore && guardedClaims(claimStore, sessionStoreTimeout) });
   const app = express();
   app.set('trust proxy', trustProxy);
   app.disable('x-powered-by');

@@ -1,5 +1,5 @@
 import { Passport } from 'passport';
-import { KvixiStrategy, type KvixiProfile, type KvixiTokens } from 'passport-kvixi';
+import { KvixiStrategy, type KvixiClaimStore, type KvixiProfile, type KvixiTokens } from 'passport-kvixi';
 import type { AppDatabase, LocalUser } from './db.js';
 
 declare global {
@@ -28,7 +28,16 @@ export const PENDING_LOGIN_TTL = 600;
  * Passport for this app: "Log in with Kvixi" into local accounts. The session keeps only the
  * local user id; every request reads the row again, so a deleted account is logged out at once.
  */
-export function createPassport({ db, kvixi }: { db: AppDatabase; kvixi: KvixiSettings }): InstanceType<typeof Passport> {
+export function createPassport({
+  db,
+  kvixi,
+  claimStore,
+}: {
+  db: AppDatabase;
+  kvixi: KvixiSettings;
+  /** Where used pending logins are recorded; the strategy's in-process default when absent. */
+  claimStore?: KvixiClaimStore | undefined;
+}): InstanceType<typeof Passport> {
   const passport = new Passport();
 
   passport.use(
@@ -44,6 +53,7 @@ export function createPassport({ db, kvixi }: { db: AppDatabase; kvixi: KvixiSet
         // Real Sngine servers expire tokens a minute after issue, whatever the docs say.
         accessTokenTTL: 60,
         pendingLoginTTL: PENDING_LOGIN_TTL,
+        claimStore,
         ...(kvixi.timeout === undefined ? {} : { timeout: kvixi.timeout }),
       },
       async (tokens: KvixiTokens, profile: KvixiProfile): Promise<Express.User> => {

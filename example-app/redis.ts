@@ -1,15 +1,18 @@
 import { RedisStore } from 'connect-redis';
 import type { Store } from 'express-session';
+import { KvixiRedisClaimStore, type KvixiClaimStore } from 'passport-kvixi';
 import { createClient } from 'redis';
 
 export interface RedisSessions {
   store: Store;
+  /** The record of used pending logins, shared by every instance: `SET … NX PX` on the same Redis. */
+  claimStore: KvixiClaimStore;
   close(): Promise<void>;
 }
 
 /**
- * Sessions in Redis, set up so that a Redis that is down or stops answering gives a 503 page
- * quickly instead of a request that hangs.
+ * Sessions and the strategy's claims in Redis, set up so that a Redis that is down or stops
+ * answering gives a 503 page quickly instead of a request that hangs.
  */
 export async function connectRedisSessions(url: string, onError: (err: Error) => void = () => undefined): Promise<RedisSessions> {
   const client = createClient({
@@ -24,6 +27,7 @@ export async function connectRedisSessions(url: string, onError: (err: Error) =>
   await client.connect();
   return {
     store: new RedisStore({ client, prefix: 'kvixi-example:' }),
+    claimStore: new KvixiRedisClaimStore(client, { prefix: 'kvixi-example:claimed:' }),
     close: async () => {
       client.destroy();
     },

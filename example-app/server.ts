@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Store } from 'express-session';
+import type { KvixiClaimStore } from 'passport-kvixi';
 import { startEmulator, type KvixiEmulator } from 'passport-kvixi/emulator';
 import { createApp } from './app.js';
 import type { KvixiSettings } from './auth.js';
@@ -56,6 +57,7 @@ if (env.KVIXI_APP_ID) {
 }
 
 let sessionStore: Store | undefined;
+let claimStore: KvixiClaimStore | undefined;
 let redis: RedisSessions | undefined;
 if (env.REDIS_URL) {
   // Loaded only when used, so a start without Redis does not pay for the client.
@@ -64,6 +66,8 @@ if (env.REDIS_URL) {
     fail(`cannot connect to REDIS_URL (${err.message})`),
   );
   sessionStore = redis.store;
+  // Several instances on one Redis share the record of used logins too, so a login succeeds once.
+  claimStore = redis.claimStore;
 }
 
 const db = openDatabase(env.DATABASE_FILE || new URL('./data/app.db', import.meta.url).pathname);
@@ -72,6 +76,7 @@ const app = createApp({
   kvixi,
   sessionSecret,
   sessionStore,
+  claimStore,
   secureCookies: secure,
   trustProxy: trustProxySetting(env.TRUST_PROXY),
   emulatorURL: emulator?.url,

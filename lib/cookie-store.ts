@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import {
-  ConsumedNonces,
   MAX_PENDING,
   pendingLoginsIn,
   takeNewestLive,
@@ -57,9 +56,9 @@ const DEFAULT_KEY = 'passport-kvixi:kvixi';
  *
  * The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, lives no longer than `pendingLoginTTL`, and
  * when it is `Secure` its name starts with `__Host-`, so a sibling subdomain cannot plant one. It
- * needs no cookie-parser and keeps the app's other `Set-Cookie` headers. Used pending logins are
- * remembered in this process until they would have expired, so an old copy of the cookie cannot
- * be replayed here; several instances do not share that record.
+ * needs no cookie-parser and keeps the app's other `Set-Cookie` headers. The strategy's
+ * `claimStore` records every used pending login until it would have expired, so an old copy of
+ * the cookie cannot be replayed; several instances share that record through a shared claim store.
  *
  * @example
  * ```ts
@@ -75,7 +74,6 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
   readonly #keys: SealingKey[];
   readonly #secure: boolean | undefined;
   readonly #sameSite: 'Lax' | 'None';
-  readonly #consumed = new ConsumedNonces();
 
   constructor(options: KvixiCookieStoreOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError(`${OWNER} requires an options object with a secret`);
@@ -112,15 +110,13 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
     const stored = this.#read(req, context);
     const { result, rest } = takeNewestLive(stored, context);
     if (stored.length > 0) this.#write(req, rest, context);
-    if (result.status !== 'found') return result;
-    // An older copy of the cookie, or a request racing this one, may hold the same login.
-    const fresh = this.#consumed.claim(result.login, context);
-    return fresh ? result : { status: 'none' };
+    return result;
   }
 
-  async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
-    for (const entry of this.#read(req, context)) this.#consumed.claim(entry, context);
+  async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiPendingLogin[]> {
+    const pending = this.#read(req, context);
     this.#write(req, [], context);
+    return pending;
   }
 
   #isSecure(req: CookieRequest): boolean {

@@ -9,6 +9,7 @@
  * - `ERR_KVIXI_USER_NOT_FOUND`: the Kvixi account no longer exists (`get_user_info` answered `[]`).
  * - `ERR_KVIXI_SESSION_REQUIRED`: the default store needs session middleware before Passport.
  * - `ERR_KVIXI_VERIFY_NO_RESULT`: an async verify resolved `undefined` without calling `done`.
+ * - `ERR_KVIXI_CLAIM_STORE_FULL`: `KvixiMemoryClaimStore` holds `maxClaims` live claims.
  */
 export type KvixiErrorCode =
   | 'ERR_KVIXI_API'
@@ -17,7 +18,8 @@ export type KvixiErrorCode =
   | 'ERR_KVIXI_UNEXPECTED_RESPONSE'
   | 'ERR_KVIXI_USER_NOT_FOUND'
   | 'ERR_KVIXI_SESSION_REQUIRED'
-  | 'ERR_KVIXI_VERIFY_NO_RESULT';
+  | 'ERR_KVIXI_VERIFY_NO_RESULT'
+  | 'ERR_KVIXI_CLAIM_STORE_FULL';
 
 /** The provider endpoint a request went to. */
 export type KvixiEndpoint = 'authorize' | 'get_user_info';

@@ -21,6 +21,13 @@ export { KVIXI_CHANNELS } from './diagnostics.js';
 export type { KvixiLoginOutcome, KvixiPhaseContext, KvixiProviderCallContext } from './diagnostics.js';
 export { KvixiSessionStore } from './pending-login.js';
 export { KvixiCookieStore } from './cookie-store.js';
+export { KvixiMemoryClaimStore, KvixiRedisClaimStore } from './claim-store.js';
+export type {
+  KvixiClaimStore,
+  KvixiMemoryClaimStoreOptions,
+  KvixiRedisClaimClient,
+  KvixiRedisClaimStoreOptions,
+} from './claim-store.js';
 export type { KvixiCookieStoreOptions } from './cookie-store.js';
 export type {
   KvixiConsumeResult,

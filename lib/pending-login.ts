@@ -7,7 +7,7 @@ import { sessionAccess } from './session.js';
  * the start request left with it. Each marker is single-use and short-lived.
  */
 export interface KvixiPendingLogin {
-  /** Random and unique: names this login in the record of consumed ones. */
+  /** Random and unique: names this login in the record of used ones (the strategy's claim store). */
   nonce: string;
   /** Milliseconds since the epoch, by the strategy's clock. */
   createdAt: number;
@@ -52,19 +52,23 @@ export interface KvixiPendingLoginStore {
   /** Records a login this request starts. */
   add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void>;
   /**
-   * Removes and returns the newest live pending login, removing expired ones too, and persists the
-   * removal before it resolves, so a second request cannot use the same login.
+   * Removes and returns the newest live pending login, removing expired ones too. The strategy then
+   * claims it in its `claimStore` before the auth_key goes anywhere, so a copy of the store's data
+   * from before, or a request racing this one, cannot use it again.
    */
   consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult>;
-  /** Forgets every pending login of this browser: called after a successful login. */
-  clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void>;
+  /**
+   * Forgets every pending login of this browser: called after a successful login. Resolves the
+   * logins it held, which the strategy claims too, so an older copy holding them is of no use.
+   */
+  clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<readonly KvixiPendingLogin[] | void>;
 }
 
 /** Enough for a few tabs started one after another; the oldest marker is dropped first. */
 export const MAX_PENDING = 5;
 
 /** Instances behind a load balancer disagree a little about the time. */
-const CLOCK_SKEW_MS = 60_000;
+export const CLOCK_SKEW_MS = 60_000;
 
 export function newPendingLogin(now: number, state: unknown): KvixiPendingLogin {
   const login: KvixiPendingLogin = { nonce: randomUUID(), createdAt: now };
@@ -111,44 +115,10 @@ export function takeNewestLive(
 }
 
 /**
- * Nonces already used, kept until they would have expired anyway: a copy of an older session or
- * cookie, or a request racing this one, cannot use them again in this process.
- */
-export class ConsumedNonces {
-  readonly #until = new Map<string, number>();
-  readonly #limit: number;
-
-  constructor(limit = 100_000) {
-    this.#limit = limit;
-  }
-
-  /** True when the login was unused and is now recorded until it would have expired; false when it was used before. */
-  claim(login: KvixiPendingLogin, context: KvixiPendingLoginContext): boolean {
-    this.#prune(context.now);
-    if (this.#until.has(login.nonce)) return false;
-    // Bounded: past the limit the oldest records go first (they are the closest to expiring).
-    if (this.#until.size >= this.#limit) {
-      const oldest = this.#until.keys().next();
-      if (!oldest.done) this.#until.delete(oldest.value);
-    }
-    this.#until.set(login.nonce, login.createdAt + context.ttlMs);
-    return true;
-  }
-
-  #prune(now: number): void {
-    // Insertion order is nearly expiry order (one TTL per strategy): stop at the first live record.
-    for (const [nonce, until] of this.#until) {
-      if (until > now) break;
-      this.#until.delete(nonce);
-    }
-  }
-}
-
-/**
  * The default store: pending logins in the request's session, under the strategy's key. Works with
  * every session library the strategy knows (see `sessionAccess`). Where the library can save on
- * demand, a new pending login is saved before the redirect to Kvixi, and its consumption before
- * the auth_key goes to the provider.
+ * demand, a new pending login is saved before the redirect to Kvixi; its consumption is saved with
+ * the session at the end of the callback, the strategy's claim having made it final already.
  *
  * @example
  * ```ts
@@ -157,8 +127,6 @@ export class ConsumedNonces {
  * ```
  */
 export class KvixiSessionStore implements KvixiPendingLoginStore {
-  readonly #consumed = new ConsumedNonces();
-
   async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
     const session = requireSession(req);
     session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), login, context));
@@ -172,20 +140,15 @@ export class KvixiSessionStore implements KvixiPendingLoginStore {
     if (result.status === 'none') return result;
     if (rest.length === 0) session.remove(context.key);
     else session.set(context.key, rest);
-    if (result.status === 'found') {
-      // A request racing this one, or an older copy of a cookie-kept session, may hold the same login.
-      const fresh = this.#consumed.claim(result.login, context);
-      await session.save();
-      if (!fresh) return { status: 'none' };
-    }
     return result;
   }
 
-  async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<void> {
+  async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiPendingLogin[]> {
     const session = sessionAccess(req);
-    if (!session) return;
-    for (const entry of pendingLoginsIn(session.get(context.key))) this.#consumed.claim(entry, context);
+    if (!session) return [];
+    const pending = pendingLoginsIn(session.get(context.key));
     session.remove(context.key);
+    return pending;
   }
 }
 

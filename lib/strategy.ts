@@ -15,11 +15,15 @@ import {
 } from './diagnostics.js';
 import { optionalBaseURL, optionalBoolean, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
 import {
+  CLOCK_SKEW_MS,
   KvixiSessionStore,
   newPendingLogin,
+  pendingLoginsIn,
+  type KvixiPendingLogin,
   type KvixiPendingLoginContext,
   type KvixiPendingLoginStore,
 } from './pending-login.js';
+import { KvixiMemoryClaimStore, type KvixiClaimStore } from './claim-store.js';
 import { mapProfile, type KvixiProfile } from './profile.js';
 import { printable } from './redact.js';
 
@@ -150,6 +154,12 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   skipUserProfile?: boolean | undefined;
   /** Where pending logins are kept between start and callback, default the session (`KvixiSessionStore`). */
   store?: KvixiPendingLoginStore | undefined;
+  /**
+   * The record of used pending logins, default one `KvixiMemoryClaimStore` for the whole process.
+   * Several instances of the app (processes behind a load balancer) must share one, e.g.
+   * `KvixiRedisClaimStore`, or a login racing itself on two of them could succeed twice.
+   */
+  claimStore?: KvixiClaimStore | undefined;
   /** The clock every expiry check reads, in milliseconds since the epoch; default `Date.now`. */
   now?: (() => number) | undefined;
 }
@@ -246,6 +256,7 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _pendingLoginTTL: number;
   private readonly _storeKey: string;
   private readonly _store: KvixiPendingLoginStore;
+  private readonly _claimStore: KvixiClaimStore;
   private readonly _now: () => number;
   private readonly _origin: string;
   /** Per request (Passport's Object.create): when it reached the strategy, while someone listens for outcomes. */
@@ -279,6 +290,7 @@ export class KvixiStrategy extends StrategyBase {
     this._pendingLoginTTL = optionalPositive(OWNER, 'pendingLoginTTL', options.pendingLoginTTL, 600, 86_400) * 1000;
     this._storeKey = `passport-kvixi:${this.name}`;
     this._store = storeOf(options.store);
+    this._claimStore = claimStoreOf(options.claimStore);
     this._now = optionalFunction(OWNER, 'now', options.now) ?? (() => Date.now());
     this._origin = new URL(this.client.baseURL).origin;
   }
@@ -365,11 +377,12 @@ export class KvixiStrategy extends StrategyBase {
       return this._fail(req, 'ERR_KVIXI_MALFORMED_AUTH_KEY', 'The login callback carried a malformed auth_key.', 400);
     }
 
-    // Consume the pending login, and persist that, before the auth_key goes anywhere: a replay, a
-    // forged link or a request racing this one then fails here.
+    // Consume and claim the pending login before the auth_key goes anywhere: a replay, a forged
+    // link, an old copy of the session or cookie, or a request racing this one then fails here.
     const context = this._context();
     const pending = await this._store.consume(req, context);
-    if (pending.status === 'none') {
+    const used = pending.status === 'found' && !(await this._claim(pending.login, context));
+    if (pending.status === 'none' || used) {
       if (isAuthenticated(req)) {
         // Back, reload or a second tab: the user goes where a login sends them, still as themselves.
         debug('callback: no pending login, and the request is already signed in: a success as the signed-in user');
@@ -420,12 +433,25 @@ export class KvixiStrategy extends StrategyBase {
       this._publishOutcome('failure', { code: 'ERR_KVIXI_VERIFY_REFUSED' });
       return this._handOver(req, () => this.fail(user.info, 401));
     }
-    // No earlier pending login of this browser may outlive a successful login.
-    await this._store.clear(req, this._context());
+    // No earlier pending login of this browser may outlive a successful login, not even in a copy.
+    const cleared = this._context();
+    const others = await this._store.clear(req, cleared);
+    await Promise.all(pendingLoginsIn(others).map((login) => this._claim(login, cleared)));
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
     if (this._began !== undefined) this._publishOutcome('success', profile === undefined ? {} : { userId: profile.id });
     this._handOver(req, () => this.success(user.user, info));
+  }
+
+  /**
+   * Records the login as used, for as long as any instance could still take it for a live one;
+   * false when it was used before.
+   */
+  private async _claim(login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<boolean> {
+    const ttlMs = Math.max(1, login.createdAt + context.ttlMs + CLOCK_SKEW_MS - context.now);
+    const claimed: unknown = await this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs);
+    if (typeof claimed !== 'boolean') throw new TypeError(`${OWNER} claimStore.claim() must resolve true or false`);
+    return claimed;
   }
 
   private _fail(req: HostRequest, code: KvixiFailureCode, message: string, status: number): void {
@@ -568,6 +594,17 @@ function storeOf(store: unknown): KvixiPendingLoginStore {
     throw new TypeError(`${OWNER} store must have add, consume and clear methods (a KvixiPendingLoginStore)`);
   }
   return store as KvixiPendingLoginStore;
+}
+
+/** The default claim store: one for the process, so two strategies sharing a callback share it too. */
+let processClaimStore: KvixiMemoryClaimStore | undefined;
+
+function claimStoreOf(claimStore: unknown): KvixiClaimStore {
+  if (claimStore === undefined) return (processClaimStore ??= new KvixiMemoryClaimStore());
+  if (claimStore === null || typeof claimStore !== 'object' || typeof (claimStore as KvixiClaimStore).claim !== 'function') {
+    throw new TypeError(`${OWNER} claimStore must have a claim method (a KvixiClaimStore)`);
+  }
+  return claimStore as KvixiClaimStore;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -7,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type KvixiEmulator } from '../lib/emulator/index.js';
 import {
   KvixiCookieStore,
+  KvixiMemoryClaimStore,
   KvixiSessionStore,
   KvixiStrategy,
   type KvixiPendingLoginStore,
@@ -284,5 +286,30 @@ describe.each([
       keys.map((key) => new HttpBrowser().go(`${app.url}/auth/kvixi/callback?auth_key=${key}`, { headers: { cookie } })),
     );
     expect(results.map((res) => res.status).sort()).toEqual([200, 403]);
+  });
+});
+
+describe('the record of used logins under a flood of other logins', () => {
+  it('still refuses an old copy of a used cookie after 200,000 other logins were recorded', async () => {
+    const claimStore = new KvixiMemoryClaimStore();
+    const app = await site(new KvixiCookieStore({ secret: SECRET }), { claimStore });
+    const browser = new HttpBrowser();
+    await browser.go(`${app.url}/auth/kvixi`);
+    const copy = [...browser.cookies(app.url)].map(([k, v]) => `${k}=${v}`).join('; ');
+    const login = await browser.go(`${app.url}/auth/kvixi/callback?auth_key=${emu.issueAuthKey({ appId: app.appId, userId: janeId })}`);
+    expect(login.status).toBe(200);
+
+    // What an attacker's junk logins (start, then a rejected auth_key) leave in the record, claimed
+    // directly: through HTTP, 200,000 of them would take minutes.
+    let recorded = 0;
+    for (let i = 0; i < 200_000; i++) if (await claimStore.claim(`passport-kvixi:kvixi:${randomUUID()}`, 660_000)) recorded++;
+    expect(recorded).toBe(200_000);
+
+    const replayed = await new HttpBrowser().go(
+      `${app.url}/auth/kvixi/callback?auth_key=${emu.issueAuthKey({ appId: app.appId, userId: janeId })}`,
+      { headers: { cookie: copy } },
+    );
+    expect(replayed.status).toBe(403);
+    expect(JSON.parse(replayed.text).code).toBe('ERR_KVIXI_NO_PENDING_LOGIN');
   });
 });

@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KvixiUserInfo } from '../lib/index.js';
+import { KvixiMemoryClaimStore } from '../lib/claim-store.js';
 import {
-  ConsumedNonces,
   MAX_PENDING,
   newPendingLogin,
   takeNewestLive,
@@ -174,14 +174,28 @@ describe('pending logins', () => {
     );
   });
 
-  it('record a consumed nonce once: a second claim before it expires fails', () => {
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.uuid(), { minLength: 1, maxLength: 50 }), (nonces) => {
-        const consumed = new ConsumedNonces(1000);
-        const at = (now: number) => ({ key: 'k', ttlMs: 10_000, now });
-        for (const nonce of nonces) expect(consumed.claim({ nonce, createdAt: 0 }, at(0))).toBe(true);
-        for (const nonce of nonces) expect(consumed.claim({ nonce, createdAt: 0 }, at(5_000))).toBe(false);
-      }),
+  it('claim a login once: true for a fresh id, false while an earlier claim lives, true again only once it expired', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), after: fc.nat(4000), ttlMs: fc.integer({ min: 1, max: 5000 }) }), {
+          maxLength: 60,
+        }),
+        async (steps) => {
+          let now = 1_700_000_000_000;
+          const store = new KvixiMemoryClaimStore({ now: () => now });
+          const claimedUntil = new Map<string, number>();
+          for (const { id, after, ttlMs } of steps) {
+            now += after;
+            const claimed = await store.claim(id, ttlMs);
+            const until = claimedUntil.get(id);
+            // A claim lives at least its ttlMs, and at most until the next whole second after it.
+            if (until === undefined) expect(claimed).toBe(true);
+            else if (now < until) expect(claimed).toBe(false);
+            else if (now >= Math.ceil(until / 1000) * 1000) expect(claimed).toBe(true);
+            if (claimed) claimedUntil.set(id, now + ttlMs);
+          }
+        },
+      ),
     );
   });
 });

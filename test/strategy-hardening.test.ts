@@ -202,7 +202,7 @@ describe('two callbacks racing on one pending login', () => {
     expect(exchanges.pendingMocks()).toHaveLength(1);
   });
 
-  it('reports a session store that cannot save the consumption as an error, before asking the provider', async () => {
+  it('reports a session store that cannot save at the callback as an error, and signs nobody in', async () => {
     class FailingStore extends MemoryStore {
       failSaves = false;
       override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
@@ -217,10 +217,17 @@ describe('two callbacks racing on one pending login', () => {
     const { agent, errors } = host(kvixi(), { store });
     await agent.get('/auth/kvixi').expect(302);
     store.failSaves = true;
-    const exchange = mockPostExchange();
+    // The claim made the pending login used before the exchange; the session is saved as the login ends.
+    mockSuccessfulLogin();
     const res = await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`);
     expect(res.status).toBe(500);
     expect(errors).toEqual([{ name: 'Error', message: 'store unavailable', code: 'ESTORE' }]);
+    store.failSaves = false;
+    expect((await agent.get('/me')).body.user).toBeNull();
+    // The store still holds the session from before the callback: its pending login stays used.
+    const exchange = mockPostExchange();
+    const again = await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`);
+    expect(again.status).toBe(403);
     expect(exchange.isDone()).toBe(false);
   });
 

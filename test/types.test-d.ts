@@ -1,11 +1,15 @@
 import type { Request } from 'express';
 import type { AuthenticateOptions } from 'passport';
+import { createClient } from 'redis';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  KvixiMemoryClaimStore,
+  KvixiRedisClaimStore,
   KvixiStrategy,
   Strategy,
   withState,
   type KvixiInfo,
+  type KvixiPendingLoginStore,
   type KvixiState,
   type KvixiProfile,
   type KvixiStrategyOptions,
@@ -99,5 +103,29 @@ describe('verify overloads', () => {
   it('types user_info values as a string or null, and user_id always as a string', () => {
     expectTypeOf<KvixiUserInfo['user_gender']>().toEqualTypeOf<string | null>();
     expectTypeOf<KvixiUserInfo['user_id']>().toEqualTypeOf<string>();
+  });
+});
+
+describe('stores and claim stores', () => {
+  const verify = async () => false as const;
+
+  it('takes a custom pending-login store whose clear resolves nothing, as before claim stores', () => {
+    const store: KvixiPendingLoginStore = {
+      add: async () => undefined,
+      consume: async () => ({ status: 'none' }),
+      clear: async () => undefined,
+    };
+    new KvixiStrategy({ ...credentials, store }, verify);
+  });
+
+  it('takes the memory store, the Redis store on a node-redis client, or any claim(id, ttlMs) of a boolean', () => {
+    new KvixiStrategy({ ...credentials, claimStore: new KvixiMemoryClaimStore({ maxClaims: 10 }) }, verify);
+    new KvixiStrategy({ ...credentials, claimStore: new KvixiRedisClaimStore(createClient()) }, verify);
+    new KvixiStrategy({ ...credentials, claimStore: { claim: async (id: string, ttlMs: number) => id.length < ttlMs } }, verify);
+  });
+
+  it('refuses a claim store that resolves anything but a boolean', () => {
+    // @ts-expect-error claim must resolve true or false
+    new KvixiStrategy({ ...credentials, claimStore: { claim: async () => 'OK' } }, verify);
   });
 });

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
@@ -10,48 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvixiEmulator } from '../../lib/emulator/index.js';
 import { listen, logIn, pageText, startProvider, startSite, stopSite, type ExampleSite } from './support/site.js';
 import { HttpBrowser } from '../support/http-browser.js';
-
-const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
-const redisRequired = process.env.CI === 'true' || process.env.KVIXI_REQUIRE_REDIS === '1';
-const skipRedisTests = !redisServer && !redisRequired;
-if (skipRedisTests) console.warn('Skipping the Redis tests: redis-server is not installed (apt-get install redis-server). CI requires it.');
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** A throwaway redis-server on loopback that keeps nothing on disk. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  if (!redisServer) throw new Error('redis-server is not installed: apt-get install redis-server');
-  const child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with code ${code}`));
-    });
-  });
-  return child;
-}
-
-async function stopRedis(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
+import { freePort, skipRedisTests, startRedis, stopRedis } from './support/redis.js';
 
 /** Each instance has its own connection, as separate processes would, set up as the app sets it up. */
 function redisStore(port: number) {
@@ -105,8 +63,8 @@ describe.skipIf(skipRedisTests)('several instances sharing sessions in Redis', (
     const dbFile = join(dir, 'app.db');
     const [storeA, storeB] = await Promise.all([redisStore(port), redisStore(port)]);
     sessions = [storeA, storeB];
-    a = await startSite(emu, { ...app, listening: listeningA, dbFile, sessionStore: storeA.store });
-    b = await startSite(emu, { ...app, listening: listeningB, dbFile, sessionStore: storeB.store });
+    a = await startSite(emu, { ...app, listening: listeningA, dbFile, sessionStore: storeA.store, claimStore: storeA.claimStore });
+    b = await startSite(emu, { ...app, listening: listeningB, dbFile, sessionStore: storeB.store, claimStore: storeB.claimStore });
   });
 
   afterAll(async () => {

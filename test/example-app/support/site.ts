@@ -5,6 +5,7 @@ import { createApp } from '../../../example-app/app.js';
 import { openDatabase } from '../../../example-app/db.js';
 import { startEmulator, type EmulatorOptions, type KvixiEmulator } from '../../../lib/emulator/index.js';
 import type { HttpBrowser } from '../../support/http-browser.js';
+import type { KvixiClaimStore } from 'passport-kvixi';
 
 export interface ExampleSite {
   url: string;
@@ -46,6 +47,7 @@ export async function startSite(
     baseURL?: string;
     dbFile?: string;
     sessionStore?: Store;
+    claimStore?: KvixiClaimStore;
     timeout?: number;
     listening?: { server: Server; url: string };
     secureCookies?: boolean;
@@ -64,6 +66,7 @@ export async function startSite(
     kvixi: { appId, appSecret, baseURL: options.baseURL ?? emu.url, timeout: options.timeout },
     sessionSecret: 'test secret',
     sessionStore: options.sessionStore,
+    claimStore: options.claimStore,
     emulatorURL: emu.url,
     kvixiSignOutURL: `${emu.url}/`,
     secureCookies: options.secureCookies,
