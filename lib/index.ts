@@ -21,6 +21,7 @@ export { KvixiCookieStore } from './cookie-store.js';
 export type { KvixiCookieStoreOptions } from './cookie-store.js';
 export type {
   KvixiConsumeResult,
+  KvixiNoPendingLoginReason,
   KvixiPendingLogin,
   KvixiPendingLoginContext,
   KvixiPendingLoginStore,
