@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type KvixiEmulator } from '../lib/emulator/index.js';
 import { KvixiStrategy } from '../lib/index.js';
 import { buildApp } from './support/app.js';
+import { Jar } from './support/cookie-jar.js';
 
 // Cookie tossing: a sibling subdomain (evil.example.com) sets a cookie named like the app's session
 // cookie for the parent domain with a more specific Path=/auth/kvixi/callback, so the browser sends
@@ -11,27 +12,6 @@ import { buildApp } from './support/app.js';
 // 0.7 behind a TLS proxy (X-Forwarded-Proto: https, trust proxy), against the emulator.
 
 const HTTPS = { 'x-forwarded-proto': 'https' };
-
-/** A browser's cookies, kept from Set-Cookie as a browser keeps them (newest value wins). */
-class Jar {
-  readonly cookies = new Map<string, string>();
-  keep(res: request.Response): this {
-    for (const line of (res.headers['set-cookie'] as unknown as string[] | undefined) ?? []) {
-      const pair = line.split(';')[0]!;
-      const at = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return this;
-  }
-  get(name: string): string {
-    const value = this.cookies.get(name);
-    if (value === undefined) throw new Error(`no ${name} cookie`);
-    return value;
-  }
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
 
 let emu: KvixiEmulator;
 let jane: string;
