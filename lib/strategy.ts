@@ -382,11 +382,12 @@ export class KvixiStrategy extends StrategyBase {
     const start = startOriginOf(req);
     if (start === undefined || start === this._callbackOrigin) return;
     const text =
-      `the login starts on ${start} but callbackURL is on ${this._callbackOrigin}: the browser will come back without ` +
-      `this start's cookies and the login will fail (ERR_KVIXI_NO_PENDING_LOGIN, reason no-cookie). Open the site at ` +
-      `${this._callbackOrigin}` +
+      `the login starts on ${start} but callbackURL is on ${this._callbackOrigin}: the browser will come back there ` +
+      `without this start's cookies and the login will fail (ERR_KVIXI_NO_PENDING_LOGIN, reason no-cookie). ` +
+      `Open the site at ${this._callbackOrigin}` +
       (start.startsWith('http:') && this._callbackOrigin.startsWith('https:') ? ", or behind a TLS proxy set Express's trust proxy" : '');
-    debug('start: %s', printable(text));
+    // Both origins come out of the URL parser: no control characters, nothing to escape.
+    debug('start: %s', text);
     if (this._warned.startHost) return;
     this._warned.startHost = true;
     process.emitWarning(`passport-kvixi: ${text}`, { code: 'KVIXI_START_HOST_MISMATCH' });
