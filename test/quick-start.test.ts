@@ -52,7 +52,7 @@ describe('the quick start', () => {
     const authKey = emu.issueAuthKey({ appId, userId: janeId });
     const forged = await new HttpBrowser().go(`${appURL}/auth/kvixi/callback?auth_key=${authKey}`);
     expect(forged.status).toBe(403);
-    expect(forged.text).toContain('This login link was already used or was not started in this browser.');
+    expect(forged.text).toContain('This login came back without the cookies it started with');
   });
 
   it('answers a start from another site with a one-click page instead of a pending login', async () => {
