@@ -153,3 +153,17 @@ describe('a callback without any pending login, on the cookie store', () => {
     expect(res.body.failure).toMatchObject({ code: 'ERR_KVIXI_NO_PENDING_LOGIN', reason: 'not-started-here' });
   });
 });
+
+describe('a callback without any pending login, on a custom store that gives no reason', () => {
+  const silentStore: KvixiPendingLoginStore = {
+    add: async () => undefined,
+    consume: async () => ({ status: 'none' }),
+    clear: async () => undefined,
+  };
+
+  it("is 'no-cookie' when the request carries no cookie at all, 'not-started-here' when it carries some", async () => {
+    const { callback } = site({ store: silentStore });
+    expect((await callback('')).body.failure).toMatchObject({ code: 'ERR_KVIXI_NO_PENDING_LOGIN', reason: 'no-cookie' });
+    expect((await callback('theme=dark')).body.failure).toMatchObject({ code: 'ERR_KVIXI_NO_PENDING_LOGIN', reason: 'not-started-here' });
+  });
+});
