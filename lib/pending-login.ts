@@ -38,17 +38,25 @@ export interface KvixiPendingLoginContext {
  *
  * @example
  * ```ts
- * if (info.code === 'ERR_KVIXI_NO_PENDING_LOGIN' && info.reason === 'no-cookie') {
- *   console.warn('Open the site at the address of the app\'s redirect URL');
- * }
+ * app.get('/auth/kvixi/callback', (req, res, next) => {
+ *   passport.authenticate('kvixi', (err: unknown, user: Express.User | false, info?: KvixiLoginFailure) => {
+ *     if (err) return next(err);
+ *     if (user) return req.logIn(user, (loginErr) => (loginErr ? next(loginErr) : res.redirect('/')));
+ *     const again = info?.reason === 'no-cookie' ? 'Open this site at its usual address, then log in again.' : 'Please log in again.';
+ *     res.status(403).send(again);
+ *   })(req, res, next);
+ * });
  * ```
  */
 export type KvixiNoPendingLoginReason = 'no-cookie' | 'not-started-here';
 
 export type KvixiConsumeResult =
   | { status: 'found'; login: KvixiPendingLogin }
-  /** `reason` where the store can tell; without one the strategy guesses from the request's Cookie header. */
-  | { status: 'none'; reason?: KvixiNoPendingLoginReason }
+  | {
+      status: 'none';
+      /** Where the store can tell; without one the strategy says `'no-cookie'` for a request without any cookie. */
+      reason?: KvixiNoPendingLoginReason;
+    }
   | { status: 'expired' };
 
 /**

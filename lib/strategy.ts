@@ -384,8 +384,7 @@ export class KvixiStrategy extends StrategyBase {
     const text =
       `the login starts on ${start} but callbackURL is on ${this._callbackOrigin}: the browser will come back there ` +
       `without this start's cookies and the login will fail (ERR_KVIXI_NO_PENDING_LOGIN, reason no-cookie). ` +
-      `Open the site at ${this._callbackOrigin}` +
-      (start.startsWith('http:') && this._callbackOrigin.startsWith('https:') ? ", or behind a TLS proxy set Express's trust proxy" : '');
+      `Open the site at ${this._callbackOrigin}; behind a proxy, pass the Host header on and set the host's trust proxy`;
     // Both origins come out of the URL parser: no control characters, nothing to escape.
     debug('start: %s', text);
     if (this._warned.startHost) return;

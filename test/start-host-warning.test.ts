@@ -50,7 +50,7 @@ describe('a start on another host than an absolute callbackURL', () => {
     await start(app, '127.0.0.1:3000');
     expect(mismatches().map((warning) => warning.message)).toEqual([
       expect.stringMatching(
-        /^passport-kvixi: the login starts on http:\/\/127\.0\.0\.1:3000 but callbackURL is on http:\/\/localhost:3000: .*Open the site at http:\/\/localhost:3000$/,
+        /^passport-kvixi: the login starts on http:\/\/127\.0\.0\.1:3000 but callbackURL is on http:\/\/localhost:3000: .*Open the site at http:\/\/localhost:3000; behind a proxy, pass the Host header on and set the host's trust proxy$/,
       ),
     ]);
     await start(appWith(strategy('http://localhost:3000/auth/kvixi/callback')), '127.0.0.1:3000');
@@ -62,7 +62,7 @@ describe('a start on another host than an absolute callbackURL', () => {
     expect(mismatches()[0]?.message).toContain('starts on http://localhost:4000 but callbackURL is on http://localhost:3000');
   });
 
-  it('tells an https callbackURL started over http to set trust proxy, the usual cause behind a TLS proxy', async () => {
+  it('warns about an https callbackURL started over plain http, as behind a TLS proxy without trust proxy', async () => {
     await start(appWith(strategy('https://app.example.com/auth/kvixi/callback')), 'app.example.com', { 'x-forwarded-proto': 'https' });
     expect(mismatches()[0]?.message).toMatch(/starts on http:\/\/app\.example\.com but callbackURL is on https:\/\/app\.example\.com: .*trust proxy/);
   });

@@ -100,7 +100,7 @@ describe('the cookie store on Fastify 5 + @fastify/passport 4', { timeout: HOST_
           if (err) throw err;
           // Fastify's own Set-Cookie headers (the app's, the session plugin's) must not replace the store's.
           reply.header('set-cookie', 'theme=dark; Path=/');
-          request.session.set('seen', true);
+          (request.session as unknown as { set(key: string, value: unknown): void }).set('seen', true);
           return reply.code(user ? 200 : 403).send(user ? { user } : { code: (info as { code?: string } | undefined)?.code ?? null });
         }),
       },
