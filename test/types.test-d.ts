@@ -5,7 +5,10 @@ import {
   KvixiStrategy,
   Strategy,
   withState,
+  type KvixiConsumeResult,
   type KvixiInfo,
+  type KvixiLoginFailure,
+  type KvixiNoPendingLoginReason,
   type KvixiState,
   type KvixiProfile,
   type KvixiStrategyOptions,
@@ -90,6 +93,12 @@ describe('verify overloads', () => {
     expectTypeOf<NonNullable<Request['authInfo']>['state']>().toEqualTypeOf<KvixiState | undefined>();
     const info = {} as KvixiInfo;
     if ('code' in info) expectTypeOf(info.continueURL).toEqualTypeOf<string | undefined>();
+  });
+
+  it('types the reason of ERR_KVIXI_NO_PENDING_LOGIN as a union to switch on', () => {
+    expectTypeOf<KvixiNoPendingLoginReason>().toEqualTypeOf<'no-cookie' | 'not-started-here'>();
+    expectTypeOf<KvixiLoginFailure['reason']>().toEqualTypeOf<KvixiNoPendingLoginReason | undefined>();
+    expectTypeOf<Extract<KvixiConsumeResult, { status: 'none' }>['reason']>().toEqualTypeOf<KvixiNoPendingLoginReason | undefined>();
   });
 
   it('exports the class as Strategy too', () => {
