@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { cookieNameFor, cookieValue, isHttps, setCookie, type CookieRequest } from './cookies.js';
 import {
   MAX_PENDING,
   pendingLoginsIn,
@@ -26,17 +27,6 @@ export interface KvixiCookieStoreOptions {
   sameSite?: 'lax' | 'none' | undefined;
 }
 
-/** What the store reads and writes besides the request's headers. */
-type CookieRequest = KvixiRequest & {
-  secure?: boolean;
-  socket?: { encrypted?: boolean };
-  res?: {
-    headersSent?: boolean;
-    getHeader?: (name: string) => number | string | string[] | undefined;
-    setHeader?: (name: string, value: string | string[]) => unknown;
-  };
-};
-
 interface SealingKey {
   id: string;
   key: Buffer;
@@ -47,7 +37,6 @@ const MIN_SECRET_LENGTH = 32;
 /** Browsers keep cookies of up to 4096 bytes, name and attributes included. */
 const MAX_COOKIE_BYTES = 4000;
 const SALT = 'passport-kvixi cookie store v1';
-const DEFAULT_KEY = 'passport-kvixi:kvixi';
 
 /**
  * Keeps pending logins in one cookie, sealed with AES-256-GCM: nobody can read it (your `state`
@@ -102,25 +91,26 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
   }
 
   async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
-    const pending = withPendingLogin(this.#read(req, context), login, context);
-    this.#write(req, pending, context);
+    const pending = withPendingLogin(this.#read(req, context).logins, login, context);
+    this.#write(req, pending, context, pending);
   }
 
   async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {
-    const stored = this.#read(req, context);
+    const { arrived, logins: stored } = this.#read(req, context);
     const { result, rest } = takeNewestLive(stored, context);
-    if (stored.length > 0) this.#write(req, rest, context);
+    if (stored.length > 0) this.#write(req, rest, context, stored);
+    if (result.status === 'none') return { status: 'none', reason: arrived ? 'not-started-here' : 'no-cookie' };
     return result;
   }
 
   async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiPendingLogin[]> {
-    const pending = this.#read(req, context);
-    this.#write(req, [], context);
-    return pending;
+    const { logins } = this.#read(req, context);
+    this.#write(req, [], context, logins);
+    return logins;
   }
 
   #isSecure(req: CookieRequest): boolean {
-    return this.#secure ?? (req.secure === true || req.socket?.encrypted === true);
+    return this.#secure ?? isHttps(req);
   }
 
   /**
@@ -128,38 +118,44 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
    * so two strategies (two Sngine sites) never use each other's pending logins.
    */
   #nameFor(secure: boolean, context: KvixiPendingLoginContext): string {
-    const base = context.key === DEFAULT_KEY ? this.cookieName : `${this.cookieName}-${shortHash(context.key)}`;
-    return secure ? `__Host-${base}` : base;
+    return cookieNameFor(this.cookieName, secure, context);
   }
 
-  /** The pending logins in the request's cookie; a missing, tampered or foreign cookie holds none. */
-  #read(req: CookieRequest, context: KvixiPendingLoginContext): KvixiPendingLogin[] {
+  /**
+   * The pending logins in the request's cookie, and whether the cookie arrived at all; a missing,
+   * tampered or foreign cookie holds none.
+   */
+  #read(req: CookieRequest, context: KvixiPendingLoginContext): { arrived: boolean; logins: KvixiPendingLogin[] } {
     // Over https only the __Host- cookie counts: a plain one may have been set by a sibling subdomain.
     const name = this.#nameFor(this.#isSecure(req), context);
     const value = cookieValue(req.headers.cookie, name);
-    if (value === undefined) return [];
+    if (value === undefined) return { arrived: false, logins: [] };
     const opened = this.#open(value, `${name}|${context.key}`);
-    if (opened === undefined) return [];
-    return pendingLoginsIn((opened as { logins?: unknown }).logins);
+    if (opened === undefined) return { arrived: true, logins: [] };
+    return { arrived: true, logins: pendingLoginsIn((opened as { logins?: unknown }).logins) };
   }
 
-  #write(req: CookieRequest, pending: KvixiPendingLogin[], context: KvixiPendingLoginContext): void {
+  /**
+   * Writes `pending`. The cookie lives as long as the newest of `lifeOf` (the logins it held) would:
+   * emptied by a callback, it still tells a replay of that callback that its cookie arrived.
+   */
+  #write(req: CookieRequest, pending: KvixiPendingLogin[], context: KvixiPendingLoginContext, lifeOf: KvixiPendingLogin[]): void {
     const secure = this.#isSecure(req);
     const name = this.#nameFor(secure, context);
     const attributes = `Path=/; HttpOnly; SameSite=${this.#sameSite}${secure ? '; Secure' : ''}`;
-    if (pending.length === 0) {
-      setCookie(req, name, `${name}=; Max-Age=0; ${attributes}`);
+    const newest = Math.max(...pending.map((entry) => entry.createdAt), ...lifeOf.map((entry) => entry.createdAt));
+    if (!Number.isFinite(newest) || newest + context.ttlMs <= context.now) {
+      setCookie(req, OWNER, name, `${name}=; Max-Age=0; ${attributes}`);
       return;
     }
     // As long as the newest login lives; the strategy checks each login's own expiry.
-    const newest = Math.max(...pending.map((entry) => entry.createdAt));
     const maxAge = Math.max(1, Math.ceil((newest + context.ttlMs - context.now) / 1000));
     let kept = pending.slice(-MAX_PENDING);
     for (;;) {
       const cookie = `${name}=${this.#seal({ logins: kept }, `${name}|${context.key}`)}; Max-Age=${maxAge}; ${attributes}`;
       // The oldest logins go first when a large state would make the cookie too big to keep.
-      if (Buffer.byteLength(cookie) <= MAX_COOKIE_BYTES || kept.length === 1) {
-        setCookie(req, name, cookie);
+      if (Buffer.byteLength(cookie) <= MAX_COOKIE_BYTES || kept.length <= 1) {
+        setCookie(req, OWNER, name, cookie);
         return;
       }
       kept = kept.slice(1);
@@ -197,65 +193,8 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
   }
 }
 
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 8);
-}
-
 function deriveKey(secret: string): SealingKey {
   const key = Buffer.from(hkdfSync('sha256', secret, SALT, 'aes-256-gcm key', 32));
   const id = Buffer.from(hkdfSync('sha256', secret, SALT, 'key id', 6)).toString('base64url');
   return { id, key };
-}
-
-/** The value of the first cookie of that name in a Cookie header. */
-function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
-  const text = Array.isArray(header) ? header.join('; ') : header;
-  if (!text) return undefined;
-  for (const pair of text.split(';')) {
-    const at = pair.indexOf('=');
-    if (at !== -1 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
-/** Where a host lets the store set a header: Node's response (Express), or Koa's context (koa-passport). */
-interface HeaderTarget {
-  get(): string[];
-  set(values: string[]): void;
-}
-
-function headerTarget(req: CookieRequest): HeaderTarget | undefined {
-  const res = req.res;
-  if (res && typeof res.getHeader === 'function' && typeof res.setHeader === 'function') {
-    if (res.headersSent) throw new Error(`${OWNER} cannot set its cookie: the response headers were already sent`);
-    return {
-      get: () => asList(res.getHeader?.('Set-Cookie')),
-      set: (values) => res.setHeader?.('Set-Cookie', values),
-    };
-  }
-  // koa-passport's req.res can only replace a header; its Koa context can read one too.
-  const ctx = (req as { ctx?: { set?: unknown; response?: { get?: unknown } } }).ctx;
-  if (ctx && typeof ctx.set === 'function' && typeof ctx.response?.get === 'function') {
-    const set = ctx.set as (name: string, value: string[]) => void;
-    const get = ctx.response.get as (name: string) => unknown;
-    return {
-      get: () => asList(get.call(ctx.response, 'Set-Cookie')),
-      set: (values) => set.call(ctx, 'Set-Cookie', values),
-    };
-  }
-  return undefined;
-}
-
-function asList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  return value === undefined || value === null || value === '' ? [] : [String(value)];
-}
-
-/** Sets our cookie, replacing an earlier value of ours in this response and keeping the app's others. */
-function setCookie(req: CookieRequest, name: string, cookie: string): void {
-  const target = headerTarget(req);
-  if (!target) {
-    throw new TypeError(`${OWNER} needs the response to set its cookie: req.res (Express) or req.ctx (Koa)`);
-  }
-  target.set([...target.get().filter((line) => !line.startsWith(`${name}=`)), cookie]);
 }

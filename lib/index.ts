@@ -31,6 +31,7 @@ export type {
 export type { KvixiCookieStoreOptions } from './cookie-store.js';
 export type {
   KvixiConsumeResult,
+  KvixiNoPendingLoginReason,
   KvixiPendingLogin,
   KvixiPendingLoginContext,
   KvixiPendingLoginStore,

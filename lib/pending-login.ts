@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { bindBrowser, browserBinding } from './browser-binding.js';
 import { KvixiSessionRequiredError } from './errors.js';
 import { sessionAccess } from './session.js';
 
@@ -13,6 +14,8 @@ export interface KvixiPendingLogin {
   createdAt: number;
   /** The app's own `state` from `passport.authenticate('kvixi', { state })`, as a JSON round trip gives it. */
   state?: unknown;
+  /** `KvixiSessionStore`: a hash of the browser binding cookie's value; only that browser can use the login. */
+  binding?: string;
 }
 
 /** What a store is told on every call. */
@@ -25,9 +28,35 @@ export interface KvixiPendingLoginContext {
   now: number;
 }
 
+/**
+ * Why a callback found no pending login (`ERR_KVIXI_NO_PENDING_LOGIN`):
+ * - `'no-cookie'`: nothing of the login's start arrived with the callback. Likely the callback
+ *   came to another host, port or scheme than the one the login started on (`127.0.0.1` and
+ *   `localhost` are two sites), cookies are blocked, or the session cookie is `SameSite=Strict`.
+ * - `'not-started-here'`: this browser's cookies arrived but hold no pending login: it was
+ *   already used, or the login was started in another browser.
+ *
+ * @example
+ * ```ts
+ * app.get('/auth/kvixi/callback', (req, res, next) => {
+ *   passport.authenticate('kvixi', (err: unknown, user: Express.User | false, info?: KvixiLoginFailure) => {
+ *     if (err) return next(err);
+ *     if (user) return req.logIn(user, (loginErr) => (loginErr ? next(loginErr) : res.redirect('/')));
+ *     const again = info?.reason === 'no-cookie' ? 'Open this site at its usual address, then log in again.' : 'Please log in again.';
+ *     res.status(403).send(again);
+ *   })(req, res, next);
+ * });
+ * ```
+ */
+export type KvixiNoPendingLoginReason = 'no-cookie' | 'not-started-here';
+
 export type KvixiConsumeResult =
   | { status: 'found'; login: KvixiPendingLogin }
-  | { status: 'none' }
+  | {
+      status: 'none';
+      /** Where the store can tell; without one the strategy says `'no-cookie'` for a request without any cookie. */
+      reason?: KvixiNoPendingLoginReason;
+    }
   | { status: 'expired' };
 
 /**
@@ -90,7 +119,8 @@ export function pendingLoginsIn(stored: unknown): KvixiPendingLogin[] {
       typeof entry === 'object' &&
       typeof (entry as KvixiPendingLogin).nonce === 'string' &&
       typeof (entry as KvixiPendingLogin).createdAt === 'number' &&
-      Number.isFinite((entry as KvixiPendingLogin).createdAt),
+      Number.isFinite((entry as KvixiPendingLogin).createdAt) &&
+      ((entry as KvixiPendingLogin).binding === undefined || typeof (entry as KvixiPendingLogin).binding === 'string'),
   );
 }
 
@@ -120,6 +150,10 @@ export function takeNewestLive(
  * demand, a new pending login is saved before the redirect to Kvixi; its consumption is saved with
  * the session at the end of the callback, the strategy's claim having made it final already.
  *
+ * Each pending login is bound to the browser by a cookie of the store's own (`__Host-kvixi_browser`
+ * over https, `kvixi_browser` over http), needed at the callback: a session cookie that a sibling
+ * subdomain planted, with its own pending login inside, cannot sign the browser in.
+ *
  * @example
  * ```ts
  * app.use(session({ secret, resave: false, saveUninitialized: false }));
@@ -129,15 +163,22 @@ export function takeNewestLive(
 export class KvixiSessionStore implements KvixiPendingLoginStore {
   async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
     const session = requireSession(req);
-    session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), login, context));
+    const binding = bindBrowser(req, context);
+    const bound = binding === undefined ? login : { ...login, binding };
+    session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), bound, context));
     // Saved before the redirect: a store that is down is an error now, not a failed callback later.
     await session.save();
   }
 
   async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {
     const session = requireSession(req);
-    const { result, rest } = takeNewestLive(pendingLoginsIn(session.get(context.key)), context);
-    if (result.status === 'none') return result;
+    const stored = pendingLoginsIn(session.get(context.key));
+    const browser = browserBinding(req, context);
+    // Only this browser's logins: the session may be another browser's, planted by a sibling subdomain.
+    const { result } = takeNewestLive(stored.filter((entry) => browser.matches(entry.binding)), context);
+    if (result.status === 'none') return nothingFor(req, stored, browser.arrived, context);
+    const taken = result.status === 'found' ? result.login : undefined;
+    const rest = stored.filter((entry) => entry !== taken && isLive(entry, context.ttlMs, context.now));
     if (rest.length === 0) session.remove(context.key);
     else session.set(context.key, rest);
     return result;
@@ -150,6 +191,28 @@ export class KvixiSessionStore implements KvixiPendingLoginStore {
     session.remove(context.key);
     return pending;
   }
+}
+
+/** What a session without a usable login of this browser tells about why. */
+function nothingFor(
+  req: KvixiRequest,
+  stored: readonly KvixiPendingLogin[],
+  bindingArrived: boolean,
+  context: KvixiPendingLoginContext,
+): KvixiConsumeResult {
+  if (!bindingArrived && stored.length > 0 && stored.every((entry) => !isLive(entry, context.ttlMs, context.now))) {
+    // The binding cookie ends soon after the login: a late callback is told the login expired.
+    return { status: 'expired' };
+  }
+  // A SameSite=Strict session cookie stays behind when Kvixi sends the browser back, whatever else arrives.
+  const noCookie = (!bindingArrived && stored.length === 0) || strictSessionCookie(req);
+  return { status: 'none', reason: noCookie ? 'no-cookie' : 'not-started-here' };
+}
+
+/** express-session and @fastify/session show the session cookie's options as `session.cookie`. */
+function strictSessionCookie(req: KvixiRequest): boolean {
+  const sameSite = (req as { session?: { cookie?: { sameSite?: unknown } } }).session?.cookie?.sameSite;
+  return sameSite === true || (typeof sameSite === 'string' && sameSite.toLowerCase() === 'strict');
 }
 
 function requireSession(req: KvixiRequest) {

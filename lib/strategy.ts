@@ -4,6 +4,7 @@ import { Strategy as PassportStrategy } from 'passport-strategy';
 import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
 import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
 import { sendContinuePage } from './continue-page.js';
+import { isHttps, type CookieRequest } from './cookies.js';
 import {
   channelError,
   outcomes,
@@ -19,6 +20,7 @@ import {
   KvixiSessionStore,
   newPendingLogin,
   pendingLoginsIn,
+  type KvixiNoPendingLoginReason,
   type KvixiPendingLogin,
   type KvixiPendingLoginContext,
   type KvixiPendingLoginStore,
@@ -49,6 +51,8 @@ export interface KvixiLoginFailure {
    * it on a page of the app's own starts the login with one click.
    */
   continueURL?: string;
+  /** With `ERR_KVIXI_NO_PENDING_LOGIN`: whether the cookies of the login's start arrived at all (see `KvixiNoPendingLoginReason`). */
+  reason?: KvixiNoPendingLoginReason;
 }
 
 /**
@@ -252,6 +256,10 @@ export class KvixiStrategy extends StrategyBase {
   private readonly _allowedStartSites: ReadonlySet<string>;
   private readonly _continuePage: boolean;
   private readonly _callbackPath: string | undefined;
+  /** An absolute `callbackURL`'s scheme and host (`https://app.example`), to compare each start with. */
+  private readonly _callbackOrigin: string | undefined;
+  /** Mutated, never replaced: Passport runs each request on `Object.create(strategy)`. */
+  private readonly _warned = { startHost: false };
   private readonly _uploadsURL: string;
   private readonly _pendingLoginTTL: number;
   private readonly _storeKey: string;
@@ -286,6 +294,7 @@ export class KvixiStrategy extends StrategyBase {
     this._allowedStartSites = startSitesOf(options.allowCrossSiteStart);
     this._continuePage = optionalBoolean(OWNER, 'continuePage', options.continuePage) ?? true;
     this._callbackPath = callbackPathOf(options.callbackURL);
+    this._callbackOrigin = callbackOriginOf(options.callbackURL);
     this._uploadsURL = `${optionalBaseURL(OWNER, 'uploadsURL', options.uploadsURL, `${this.client.baseURL}/content/uploads`)}/`;
     this._pendingLoginTTL = optionalPositive(OWNER, 'pendingLoginTTL', options.pendingLoginTTL, 600, 86_400) * 1000;
     this._storeKey = `passport-kvixi:${this.name}`;
@@ -356,6 +365,7 @@ export class KvixiStrategy extends StrategyBase {
       this._publishOutcome('failure', { code: refusal.code });
       return this._handOver(req, () => this.fail(refusal, 403));
     }
+    this._checkStartHost(req);
     const context = this._context();
     await this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context);
     const target = this.client.authorizationURL();
@@ -390,13 +400,21 @@ export class KvixiStrategy extends StrategyBase {
         this._publishOutcome('success', { alreadySignedIn: true });
         return this._handOver(req, () => this.success(req.user, info));
       }
-      debug('callback refused: no pending login for this browser');
-      return this._fail(
-        req,
-        'ERR_KVIXI_NO_PENDING_LOGIN',
-        'This login link was already used or was not started in this browser.',
-        403,
-      );
+      const given = pending.status === 'none' ? pending.reason : 'not-started-here';
+      const reason = given ?? (req.headers.cookie ? 'not-started-here' : 'no-cookie');
+      if (reason === 'no-cookie') {
+        debug(
+          'callback refused: no pending login (no-cookie): none of the cookies of the login\'s start arrived; ' +
+            'likely the login started on another host, port or scheme than this callback\'s (127.0.0.1 and localhost differ), ' +
+            'cookies are blocked, or the session cookie is SameSite=Strict',
+        );
+      } else {
+        debug('callback refused: no pending login (not-started-here): this browser\'s cookies hold none; it was already used or started in another browser');
+      }
+      const refusal = failure('ERR_KVIXI_NO_PENDING_LOGIN', NO_PENDING_LOGIN_MESSAGES[reason]);
+      refusal.reason = reason;
+      this._publishOutcome('failure', { code: refusal.code, reason });
+      return this._handOver(req, () => this.fail(refusal, 403));
     }
     if (pending.status === 'expired') {
       debug('callback refused: the pending login expired');
@@ -452,6 +470,25 @@ export class KvixiStrategy extends StrategyBase {
     const claimed: unknown = await this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs);
     if (typeof claimed !== 'boolean') throw new TypeError(`${OWNER} claimStore.claim() must resolve true or false`);
     return claimed;
+  }
+
+  /**
+   * An absolute `callbackURL` on another host or scheme than the start's: the browser would come
+   * back without this start's cookies. Said once per strategy, before the user goes to Kvixi.
+   */
+  private _checkStartHost(req: HostRequest): void {
+    if (this._callbackOrigin === undefined) return;
+    const start = startOriginOf(req);
+    if (start === undefined || start === this._callbackOrigin) return;
+    const text =
+      `the login starts on ${start} but callbackURL is on ${this._callbackOrigin}: the browser will come back there ` +
+      `without this start's cookies and the login will fail (ERR_KVIXI_NO_PENDING_LOGIN, reason no-cookie). ` +
+      `Open the site at ${this._callbackOrigin}; behind a proxy, pass the Host header on and set the host's trust proxy`;
+    // Both origins come out of the URL parser: no control characters, nothing to escape.
+    debug('start: %s', text);
+    if (this._warned.startHost) return;
+    this._warned.startHost = true;
+    process.emitWarning(`passport-kvixi: ${text}`, { code: 'KVIXI_START_HOST_MISMATCH' });
   }
 
   private _fail(req: HostRequest, code: KvixiFailureCode, message: string, status: number): void {
@@ -576,6 +613,13 @@ function lastResort(req: HostRequest, original: Error, thrown: Error): void {
   process.emitWarning(original);
   if (thrown !== original) process.emitWarning(thrown);
 }
+
+const NO_PENDING_LOGIN_MESSAGES: Record<KvixiNoPendingLoginReason, string> = {
+  'no-cookie':
+    'This login came back without the cookies it started with: it may have started on another address ' +
+    '(host, port or http/https) than the one it came back to, or this browser blocks cookies. Please start again.',
+  'not-started-here': 'This login link was already used or was not started in this browser.',
+};
 
 function failure(code: KvixiFailureCode, message: string): KvixiLoginFailure {
   return { message, code };
@@ -714,6 +758,26 @@ function callbackPathOf(callbackURL: unknown): string | undefined {
     return normalizePath(new URL(value, 'http://localhost').pathname);
   } catch {
     throw new TypeError(`${OWNER} callbackURL must be a path or an absolute URL`);
+  }
+}
+
+function callbackOriginOf(callbackURL: unknown): string | undefined {
+  if (typeof callbackURL !== 'string' || !/^https?:\/\//i.test(callbackURL)) return undefined;
+  return new URL(callbackURL).origin;
+}
+
+/**
+ * The start request's scheme and host as the host gives them: Express 5's and Fastify 5's `host`
+ * (port included, a trusted proxy's X-Forwarded-Host honoured), else the Host header.
+ */
+function startOriginOf(req: HostRequest): string | undefined {
+  const given = (req as { host?: unknown }).host;
+  const host = typeof given === 'string' && given !== '' ? given : req.headers.host;
+  if (typeof host !== 'string' || host === '') return undefined;
+  try {
+    return new URL(`${isHttps(req as unknown as CookieRequest) ? 'https' : 'http'}://${host}`).origin;
+  } catch {
+    return undefined;
   }
 }
 

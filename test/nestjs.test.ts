@@ -45,7 +45,8 @@ describe('NestJS without sessions', () => {
     expect(forged.status).toBe(403);
     expect(JSON.parse(forged.text)).toEqual({
       code: 'ERR_KVIXI_NO_PENDING_LOGIN',
-      message: 'This login link was already used or was not started in this browser.',
+      reason: 'no-cookie',
+      message: expect.stringContaining('This login came back without the cookies it started with'),
     });
   });
 

@@ -193,7 +193,10 @@ describe('login CSRF', () => {
     expect(res.status).toBe(403);
     expect(res.body.failure).toEqual({
       code: 'ERR_KVIXI_NO_PENDING_LOGIN',
-      message: 'This login link was already used or was not started in this browser.',
+      reason: 'no-cookie',
+      message:
+        'This login came back without the cookies it started with: it may have started on another address ' +
+        '(host, port or http/https) than the one it came back to, or this browser blocks cookies. Please start again.',
     });
     expect(scope.isDone()).toBe(false);
   });
@@ -276,7 +279,7 @@ describe('login CSRF', () => {
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('/login');
     expect((await agent.get('/login')).body.messages).toEqual([
-      'This login link was already used or was not started in this browser.',
+      expect.stringContaining('This login came back without the cookies it started with'),
     ]);
   });
 });

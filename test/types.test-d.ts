@@ -8,7 +8,10 @@ import {
   KvixiStrategy,
   Strategy,
   withState,
+  type KvixiConsumeResult,
   type KvixiInfo,
+  type KvixiLoginFailure,
+  type KvixiNoPendingLoginReason,
   type KvixiPendingLoginStore,
   type KvixiState,
   type KvixiProfile,
@@ -94,6 +97,12 @@ describe('verify overloads', () => {
     expectTypeOf<NonNullable<Request['authInfo']>['state']>().toEqualTypeOf<KvixiState | undefined>();
     const info = {} as KvixiInfo;
     if ('code' in info) expectTypeOf(info.continueURL).toEqualTypeOf<string | undefined>();
+  });
+
+  it('types the reason of ERR_KVIXI_NO_PENDING_LOGIN as a union to switch on', () => {
+    expectTypeOf<KvixiNoPendingLoginReason>().toEqualTypeOf<'no-cookie' | 'not-started-here'>();
+    expectTypeOf<KvixiLoginFailure['reason']>().toEqualTypeOf<KvixiNoPendingLoginReason | undefined>();
+    expectTypeOf<Extract<KvixiConsumeResult, { status: 'none' }>['reason']>().toEqualTypeOf<KvixiNoPendingLoginReason | undefined>();
   });
 
   it('exports the class as Strategy too', () => {

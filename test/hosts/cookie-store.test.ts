@@ -13,8 +13,8 @@ import { HttpBrowser } from '../support/http-browser.js';
 import { HOST_TEST_TIMEOUT, keepUser, useProvider } from './contract.js';
 
 // The cookie store (no session layer at all) on the other hosts: Koa sets its cookie through the
-// context koa-passport hands over; Fastify gives a strategy no response, which is a clear error
-// (and @fastify/passport needs a session plugin anyway, so Fastify apps use the session store).
+// context koa-passport hands over; on Fastify, which hands a strategy no response, through the
+// Node response behind the request (@fastify/passport needs a session plugin anyway).
 
 const SECRET = 'a cookie secret of at least thirty-two characters';
 
@@ -82,23 +82,47 @@ describe('the cookie store on Koa 3 + koa-passport 6, with no koa-session', { ti
 describe('the cookie store on Fastify 5 + @fastify/passport 4', { timeout: HOST_TEST_TIMEOUT }, () => {
   const provider = useProvider();
 
-  it('answers a clear error, not a hang, since Fastify hands a strategy no response', async () => {
+  it('logs in, keeps the app\'s and the session plugin\'s cookies, and refuses a replay of the used cookie', async () => {
     const appId = '1732698123412';
     const appSecret = randomBytes(16).toString('hex');
     const fastifyPassport = new Authenticator();
     const store = new KvixiCookieStore({ secret: SECRET });
-    fastifyPassport.use(new KvixiStrategy({ appId, appSecret, baseURL: provider.emu.url, store }, keepUser));
+    fastifyPassport.use(new KvixiStrategy({ appId, appSecret, baseURL: provider.emu.url, callbackURL: '/auth/kvixi/callback', store }, keepUser));
     const app = Fastify();
     // @fastify/passport will not start without a session plugin, so Fastify apps have one anyway.
     app.register(fastifySecureSession, { key: randomBytes(32), cookie: { path: '/' } });
     app.register(fastifyPassport.initialize());
     app.get('/auth/kvixi', { preValidation: fastifyPassport.authenticate('kvixi', { session: false }) }, async () => 'unreached');
+    app.get(
+      '/auth/kvixi/callback',
+      {
+        preValidation: fastifyPassport.authenticate('kvixi', { session: false }, async (request, reply, err, user, info) => {
+          if (err) throw err;
+          // Fastify's own Set-Cookie headers (the app's, the session plugin's) must not replace the store's.
+          reply.header('set-cookie', 'theme=dark; Path=/');
+          (request.session as unknown as { set(key: string, value: unknown): void }).set('seen', true);
+          return reply.code(user ? 200 : 403).send(user ? { user } : { code: (info as { code?: string } | undefined)?.code ?? null });
+        }),
+      },
+      async () => 'unreached',
+    );
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
-      const address = app.server.address() as AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${address.port}/auth/kvixi`, { redirect: 'manual', signal: AbortSignal.timeout(3000) });
-      expect(res.status).toBe(500);
-      expect(await res.text()).toContain('KvixiCookieStore needs the response to set its cookie');
+      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      provider.emu.registerApp({ name: 'Fastify, cookie store', redirectURL: `${url}/auth/kvixi/callback`, appId, appSecret });
+      const browser = new HttpBrowser();
+      const start = await browser.go(`${url}/auth/kvixi`);
+      expect(start.status).toBe(302);
+      const before = `kvixi_pending=${browser.cookies(url).get('kvixi_pending')}`;
+
+      const done = await browser.go(`${url}/auth/kvixi/callback?auth_key=${provider.emu.issueAuthKey({ appId, userId: provider.jane })}`);
+      expect(JSON.parse(done.text)).toEqual({ user: { id: provider.jane, name: "Jane O'Brien" } });
+      expect(done.headers.getSetCookie().map((cookie) => cookie.split('=')[0])).toEqual(expect.arrayContaining(['theme', 'session', 'kvixi_pending']));
+
+      const replayed = await new HttpBrowser().go(`${url}/auth/kvixi/callback?auth_key=${provider.emu.issueAuthKey({ appId, userId: provider.mallory })}`, {
+        headers: { cookie: before },
+      });
+      expect(JSON.parse(replayed.text)).toEqual({ code: 'ERR_KVIXI_NO_PENDING_LOGIN' });
     } finally {
       await app.close();
     }

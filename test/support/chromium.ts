@@ -13,11 +13,13 @@ if (skipBrowserTests) {
   console.warn('Skipping browser tests: Chromium is not installed (apt-get install chromium). CI requires it.');
 }
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more command-line switches, e.g. `--host-resolver-rules` for a test's own host names. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!chromiumPath) throw new Error('Chromium is not installed: apt-get install chromium');
   return chromium.launch({
     executablePath: chromiumPath,
     args: [
+      ...extraArgs,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',

@@ -1,0 +1,81 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { cookieNameFor, cookieValue, isHttps, setCookie, type CookieRequest } from './cookies.js';
+import type { KvixiPendingLoginContext, KvixiRequest } from './pending-login.js';
+
+/**
+ * A random value in a cookie of the strategy's own, that every pending login a session keeps is
+ * bound to. A sibling subdomain can plant the app's session cookie in the browser (cookie
+ * tossing), with its own pending login inside; it cannot plant this cookie over https, where its
+ * name starts with `__Host-`: `Secure`, `Path=/`, no `Domain`. Over plain http (localhost) the same
+ * cookie without the prefix. One value per browser while the cookie lives, so several tabs work.
+ */
+
+const OWNER = 'KvixiSessionStore';
+const BASE_NAME = 'kvixi_browser';
+/** 32 random bytes, base64url. */
+const VALUE = /^[A-Za-z0-9_-]{43}$/;
+/** The cookie outlives the login a little, so a late callback is told it expired, not that nothing arrived. */
+const EXTRA_LIFE_S = 300;
+
+/**
+ * A request that came over no connection at all (a test harness calling `authenticate` directly)
+ * has no browser to bind; nothing from the network can look like it.
+ */
+function overNetwork(req: KvixiRequest): boolean {
+  const { socket, raw } = req as { socket?: unknown; raw?: { socket?: unknown } };
+  return (socket !== null && typeof socket === 'object') || (raw?.socket !== null && typeof raw?.socket === 'object');
+}
+
+function nameFor(req: CookieRequest, context: KvixiPendingLoginContext): string {
+  return cookieNameFor(BASE_NAME, isHttps(req), context);
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** The value of this browser's binding cookie, when one arrived and is well formed. Over https only the `__Host-` cookie counts. */
+function valueOf(req: CookieRequest, context: KvixiPendingLoginContext): string | undefined {
+  const value = cookieValue(req.headers.cookie, nameFor(req, context));
+  return value !== undefined && VALUE.test(value) ? value : undefined;
+}
+
+/**
+ * Binds the browser at the start of a login: reuses its cookie's value or makes a new one, sets
+ * the cookie again for another `ttlMs`, and returns what the pending login keeps (a hash of the
+ * value). `undefined` for a request over no connection.
+ */
+export function bindBrowser(req: KvixiRequest, context: KvixiPendingLoginContext): string | undefined {
+  if (!overNetwork(req)) return undefined;
+  const cookieReq = req as CookieRequest;
+  const value = valueOf(cookieReq, context) ?? randomBytes(32).toString('base64url');
+  const name = nameFor(cookieReq, context);
+  const maxAge = Math.ceil(context.ttlMs / 1000) + EXTRA_LIFE_S;
+  const secure = isHttps(cookieReq) ? '; Secure' : '';
+  setCookie(cookieReq, OWNER, name, `${name}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+  return digest(value);
+}
+
+/**
+ * What a callback may use: `{ arrived: false }` when the binding cookie did not come with it;
+ * else `matches(binding)` tells whether a pending login's binding is this browser's. A request
+ * over no connection matches the unbound logins it made; a request over the network never
+ * matches an unbound login (one kept before bindings existed).
+ */
+export function browserBinding(
+  req: KvixiRequest,
+  context: KvixiPendingLoginContext,
+): { arrived: boolean; matches(binding: string | undefined): boolean } {
+  if (!overNetwork(req)) return { arrived: true, matches: (binding) => binding === undefined };
+  const value = valueOf(req as CookieRequest, context);
+  if (value === undefined) return { arrived: false, matches: () => false };
+  const mine = Buffer.from(digest(value));
+  return {
+    arrived: true,
+    matches: (binding) => {
+      if (typeof binding !== 'string') return false;
+      const theirs = Buffer.from(binding);
+      return theirs.length === mine.length && timingSafeEqual(theirs, mine);
+    },
+  };
+}
