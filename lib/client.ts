@@ -14,7 +14,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
-import { excerpt, printable, redact, redactError } from './redact.js';
+import { excerpt, printable, redact, redactError, secretsIn } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
 
@@ -157,7 +157,7 @@ export class KvixiClient {
     }
     const token = fieldOf(reply.body, 'access_token');
     if (typeof token !== 'string' || token.trim() === '') {
-      throw new KvixiUnexpectedResponseError('authorize', 200, 'the reply has no access_token', excerpt(reply.text, secrets));
+      throw unexpected('authorize', 200, 'the reply has no access_token', reply.text, secrets, reply.body);
     }
     return { accessToken: token, expiresAt: new Date(issuedAt + this.accessTokenTTL * 1000) };
   }
@@ -180,12 +180,7 @@ export class KvixiClient {
     if (Array.isArray(reply.body) && reply.body.length === 0) throw new KvixiUserNotFoundError();
     const userInfo = toUserInfo(fieldOf(reply.body, 'user_info'));
     if (!userInfo) {
-      throw new KvixiUnexpectedResponseError(
-        'get_user_info',
-        200,
-        'the reply has no usable user_info',
-        excerpt(reply.text, secrets),
-      );
+      throw unexpected('get_user_info', 200, 'the reply has no usable user_info', reply.text, secrets, reply.body);
     }
     return { userInfo, raw: reply.text };
   }
@@ -196,67 +191,68 @@ export class KvixiClient {
     params: URLSearchParams,
     secrets: readonly string[],
   ): Promise<Reply> {
-    let url = `${this.baseURL}/api/${endpoint}`;
-    const signal = AbortSignal.timeout(this.timeout);
-    const init: RequestInit = {
-      method,
-      signal,
-      redirect: 'manual',
-      headers: { accept: 'application/json', 'user-agent': 'passport-kvixi' },
-    };
+    const endpointURL = `${this.baseURL}/api/${endpoint}`;
+    const call = new ProviderCall(this.timeout);
+    const init: RequestInit = { method, signal: call.signal, redirect: 'manual', headers: JSON_HEADERS };
+    let url = endpointURL;
     if (method === 'GET') {
-      url = `${url}?${params}`;
+      url = `${endpointURL}?${params}`;
     } else {
       init.body = params.toString();
-      init.headers = { ...init.headers, 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
+      init.headers = FORM_HEADERS;
     }
-    debug('%s %s/api/%s', method, this.baseURL, endpoint);
+    debug('%s %s', method, endpointURL);
 
     let text: string;
     let status: number;
     let location: string | null;
     try {
-      // The signal also bounds the wait itself: a custom fetch may not pass it on.
-      const response = await untilAborted(this.#fetch(url, init), signal);
+      // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
+      const response = await call.response(this.#fetch(url, init));
       status = response.status;
-      location = response.headers.get('location');
-      text = await untilAborted(readText(response, endpoint), signal);
+      location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+      text = await call.body(readText(response, endpoint, call));
     } catch (err) {
-      throw this.#fetchError(endpoint, signal, err, secrets);
+      throw this.#fetchError(endpoint, call.timedOut, err, secrets);
+    } finally {
+      call.end();
     }
 
     if (status !== 200) {
-      const reason = status >= 300 && status < 400 ? redirectReason(location, url) : 'Kvixi always answers 200';
-      throw new KvixiUnexpectedResponseError(endpoint, status, reason, excerpt(text, secrets));
+      const reason =
+        status >= 300 && status < 400
+          ? redirectReason(location, url)
+          : status === 404
+            ? `${endpointURL} does not exist: check that baseURL is the address of a Sngine site`
+            : 'Kvixi always answers 200';
+      throw unexpected(endpoint, status, reason, text, secrets, parseProviderJSON(text));
     }
     const body = parseProviderJSON(text);
-    if (body === undefined) {
-      throw new KvixiUnexpectedResponseError(endpoint, status, 'the reply is not JSON', excerpt(text, secrets));
-    }
-    if (fieldOf(body, 'error') === true || fieldOf(body, 'error') === 'true') {
+    if (body === undefined) throw unexpected(endpoint, status, 'the reply is not JSON', text, secrets, undefined);
+    const error = fieldOf(body, 'error');
+    if (error === true || error === 'true') {
       const message = fieldOf(body, 'message');
-      if (typeof message !== 'string') {
-        throw new KvixiUnexpectedResponseError(endpoint, status, 'an error without a message', excerpt(text, secrets));
-      }
-      debug('%s answered error: %s', endpoint, printable(redact(message, secrets)));
-      throw new KvixiAPIError(endpoint, redact(message, secrets));
+      if (typeof message !== 'string') throw unexpected(endpoint, status, 'an error without a message', text, secrets, body);
+      const words = redact(message, [...secrets, ...secretsIn(body)]);
+      debug('%s answered error: %s', endpoint, printable(words));
+      throw new KvixiAPIError(endpoint, words);
     }
     return { body, text };
   }
 
-  #fetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
+  #fetchError(endpoint: KvixiEndpoint, timedOut: boolean, err: unknown, secrets: readonly string[]): Error {
     try {
-      return this.#describeFetchError(endpoint, signal, err, secrets);
+      return this.#describeFetchError(endpoint, timedOut, err, secrets);
     } catch {
       // A foreign error whose getters throw: say nothing of it rather than let its text escape.
       return new KvixiFetchError(endpoint, 'ERR_KVIXI_FETCH', `Kvixi ${endpoint} could not be reached: fetch failed`, undefined);
     }
   }
 
-  #describeFetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
+  #describeFetchError(endpoint: KvixiEndpoint, timedOut: boolean, err: unknown, secrets: readonly string[]): Error {
     if (err instanceof KvixiUnexpectedResponseError) return err;
     const cause = redactError(err, secrets);
-    if (signal.aborted) {
+    if (timedOut) {
       return new KvixiFetchError(endpoint, 'ERR_KVIXI_TIMEOUT', `Kvixi ${endpoint} did not answer within ${this.timeout} ms`, cause);
     }
     const detail = err instanceof Error ? describeNetworkError(err) : 'fetch failed';
@@ -274,50 +270,133 @@ interface Reply {
   text: string;
 }
 
-/** `work`, or a rejection once `signal` aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+/** Fetch's own copies are taken per request; these are never handed out for a caller to change. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ accept: 'application/json', 'user-agent': 'passport-kvixi' });
+const FORM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...JSON_HEADERS,
+  'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+});
+
+/**
+ * One provider request under one timer: the timer aborts the fetch, cancels a body still being
+ * read, and rejects whatever the request is waiting for, even from a fetch that ignores the signal.
+ * (`AbortSignal.timeout` costs a weak reference, listeners and a timer that outlives the request.)
+ */
+class ProviderCall {
+  timedOut = false;
+  /** What the fetch, the body and the request are aborted with once the timer fires. */
+  reason: unknown;
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  #reject: ((reason: unknown) => void) | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  constructor(timeout: number) {
+    this.#timer = setTimeout(() => this.#expire(), timeout);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The response, or a rejection at the timeout; a response that arrives later has its body cancelled. */
+  response(pending: Promise<Response>): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      this.#reject = reject;
+      pending.then((response) => {
+        if (this.timedOut) cancelQuietly(response);
+        resolve(response);
+      }, reject);
+    });
+  }
+
+  /** The body's text, or a rejection at the timeout. */
+  body(pending: Promise<string>): Promise<string> {
+    if (this.timedOut) return Promise.reject(this.reason);
+    return new Promise((resolve, reject) => {
+      this.#reject = reject;
+      pending.then(resolve, reject);
+    });
+  }
+
+  /** The reader of the body, cancelled if the timer fires while it is read. */
+  reading(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+    this.#reader = reader;
+  }
+
+  end(): void {
+    clearTimeout(this.#timer);
+    this.#reader = undefined;
+    this.#reject = undefined;
+  }
+
+  #expire(): void {
+    this.timedOut = true;
+    this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    this.#controller.abort(this.reason);
+    this.#reader?.cancel(this.reason).catch(() => undefined);
+    this.#reject?.(this.reason);
+  }
 }
 
-/** Reads at most MAX_BODY_BYTES: a reply larger than any Kvixi sends is cut off, not buffered. */
-async function readText(response: Response, endpoint: KvixiEndpoint): Promise<string> {
-  // A declared, uncompressed length within the cap needs no counting.
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  const plain = !response.headers.has('content-encoding');
-  if (!response.body || (plain && declared <= MAX_BODY_BYTES)) return response.text();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+function cancelQuietly(response: Response): void {
+  try {
+    response.body?.cancel().catch(() => undefined);
+  } catch {
+    // Not a stream that can be cancelled: nothing is being read from it either.
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Reads at most MAX_BODY_BYTES, counting what actually arrives: a declared `Content-Length` is
+ * not trusted (a custom fetch may stream more than it declares). A longer reply is cancelled.
+ */
+async function readText(response: Response, endpoint: KvixiEndpoint, call: ProviderCall): Promise<string> {
+  const stream = response.body;
+  if (!stream) {
+    // A Response-like object from a custom fetch, without a stream to count.
+    const text = await response.text();
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge(endpoint, response.status);
+    return text;
+  }
+  const reader = stream.getReader();
+  call.reading(reader);
+  let first: Uint8Array | undefined;
+  let chunks: Uint8Array[] | undefined;
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    if (call.timedOut) throw call.reason;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new KvixiUnexpectedResponseError(
-        endpoint,
-        response.status,
-        `the reply is larger than ${MAX_BODY_BYTES} bytes`,
-        '',
-      );
+      reader.cancel().catch(() => undefined);
+      throw tooLarge(endpoint, response.status);
     }
-    chunks.push(value);
+    if (first === undefined) first = value;
+    else (chunks ??= [first]).push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (first === undefined) return '';
+  // TextDecoder, as Response.text() does: U+FFFD for invalid UTF-8, a leading BOM dropped.
+  return utf8.decode(chunks ? Buffer.concat(chunks, size) : first);
+}
+
+function tooLarge(endpoint: KvixiEndpoint, status: number): KvixiUnexpectedResponseError {
+  return new KvixiUnexpectedResponseError(endpoint, status, `the reply is larger than ${MAX_BODY_BYTES} bytes`, '');
+}
+
+/** An unexpected-response error whose excerpt hides the request's secrets and any the reply carried. */
+function unexpected(
+  endpoint: KvixiEndpoint,
+  status: number,
+  reason: string,
+  text: string,
+  secrets: readonly string[],
+  body: unknown,
+): KvixiUnexpectedResponseError {
+  return new KvixiUnexpectedResponseError(endpoint, status, reason, excerpt(text, [...secrets, ...secretsIn(body)]));
 }
 
 /** The error code and message of the network failure (redacted by the caller), never the URL. */
