@@ -109,6 +109,10 @@ export class KvixiClient {
   readonly #appSecret: string;
   readonly #fetch: typeof fetch;
   readonly #authorizationURL: string;
+  /** `app_id=…&app_secret=…&auth_key=`, form-encoded once: the exchange adds only the key. */
+  readonly #exchangeQuery: string;
+  /** `&lang=…`, or nothing. */
+  readonly #langQuery: string;
   /** Sngine ≤4.0.3 reads the query string only, ≥4.0.4 the form body only; remember which one answered. */
   #exchangeMethod: ExchangeMethod = 'POST';
 
@@ -126,6 +130,8 @@ export class KvixiClient {
     const query = new URLSearchParams({ app_id: this.appId });
     if (this.lang) query.set('lang', this.lang);
     this.#authorizationURL = `${this.baseURL}/api/oauth?${query}`;
+    this.#exchangeQuery = `${new URLSearchParams({ app_id: this.appId, app_secret: this.#appSecret })}&auth_key=`;
+    this.#langQuery = this.lang ? `&lang=${formValue(this.lang)}` : '';
   }
 
   /** The page the browser is sent to: `{baseURL}/api/oauth?app_id=…`. */
@@ -141,7 +147,7 @@ export class KvixiClient {
     if (typeof authKey !== 'string' || authKey.trim() === '') {
       throw new TypeError('exchangeAuthKey requires the auth_key from the callback (a non-empty string)');
     }
-    const params = new URLSearchParams({ app_id: this.appId, app_secret: this.#appSecret, auth_key: authKey });
+    const params = `${this.#exchangeQuery}${formValue(authKey)}`;
     const secrets = [this.#appSecret, authKey];
     const issuedAt = Date.now();
     const first = this.#exchangeMethod;
@@ -172,8 +178,7 @@ export class KvixiClient {
     if (typeof accessToken !== 'string' || accessToken.trim() === '') {
       throw new TypeError('getUserInfo requires an access token (a non-empty string)');
     }
-    const params = new URLSearchParams({ access_token: accessToken });
-    if (this.lang) params.set('lang', this.lang);
+    const params = `access_token=${formValue(accessToken)}${this.#langQuery}`;
     const secrets = [this.#appSecret, accessToken];
     const reply = await this.#request('get_user_info', 'GET', params, secrets);
     // Sngine answers `[]` when the token's user was deleted since the approval.
@@ -188,7 +193,7 @@ export class KvixiClient {
   async #request(
     endpoint: KvixiEndpoint,
     method: ExchangeMethod,
-    params: URLSearchParams,
+    params: string,
     secrets: readonly string[],
   ): Promise<Reply> {
     const endpointURL = `${this.baseURL}/api/${endpoint}`;
@@ -198,7 +203,7 @@ export class KvixiClient {
     if (method === 'GET') {
       url = `${endpointURL}?${params}`;
     } else {
-      init.body = params.toString();
+      init.body = params;
       init.headers = FORM_HEADERS;
     }
     debug('%s %s', method, endpointURL);
@@ -348,6 +353,12 @@ function cancelQuietly(response: Response): void {
 }
 
 const utf8 = new TextDecoder();
+const FORM_SAFE = /^[\w.*-]*$/;
+
+/** A value as a form body or query string writes it (URLSearchParams' encoding), cheaply when it needs none. */
+function formValue(value: string): string {
+  return FORM_SAFE.test(value) ? value : new URLSearchParams([['', value]]).toString().slice(1);
+}
 
 /**
  * Reads at most MAX_BODY_BYTES, counting what actually arrives: a declared `Content-Length` is
@@ -426,22 +437,29 @@ function redirectReason(location: string | null, requested: string): string {
  * Returns undefined when no JSON can be found.
  */
 export function parseProviderJSON(text: string): unknown {
-  const trimmed = text.trim();
   try {
-    return JSON.parse(trimmed) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
-    if (!trimmed.startsWith('<')) return undefined;
-    // The JSON follows the last tag of the warning; one linear scan, whatever the reply holds.
-    const start = trimmed.lastIndexOf('>') + 1;
-    const rest = trimmed.slice(start).trimStart();
-    if (!rest.startsWith('{') && !rest.startsWith('[')) return undefined;
+    // Not JSON as it came: perhaps white space JSON does not allow (a BOM, U+00A0), or a warning first.
+  }
+  const trimmed = text.trim();
+  if (trimmed.length !== text.length) {
     try {
-      const body = JSON.parse(rest) as unknown;
-      debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', trimmed.length - rest.length);
-      return body;
+      return JSON.parse(trimmed) as unknown;
     } catch {
-      return undefined;
+      // Still not JSON: look for a warning before it.
     }
+  }
+  if (!trimmed.startsWith('<')) return undefined;
+  // The JSON follows the last tag of the warning; one linear scan, whatever the reply holds.
+  const rest = trimmed.slice(trimmed.lastIndexOf('>') + 1).trimStart();
+  if (!rest.startsWith('{') && !rest.startsWith('[')) return undefined;
+  try {
+    const body = JSON.parse(rest) as unknown;
+    debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', trimmed.length - rest.length);
+    return body;
+  } catch {
+    return undefined;
   }
 }
 
@@ -456,9 +474,11 @@ function toUserInfo(value: unknown): KvixiUserInfo | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const info: Record<string, string | null> = {};
   for (const key of USER_INFO_FIELDS) info[key] = null;
-  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
     // JSON.parse makes `__proto__` an own key; copying it would change the object's prototype.
     if (UNSAFE_KEYS.has(key)) continue;
+    const field = fields[key];
     if (typeof field === 'string') info[key] = field;
     // JSON.parse has already rounded a number past 2^53: as an id it would name somebody else.
     else if (typeof field === 'number' && Number.isSafeInteger(field)) info[key] = String(field);
