@@ -14,7 +14,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
-import { excerpt, printable, redact, redactError, secretsIn } from './redact.js';
+import { excerpt, printable, redact, redactedStart, redactError, secretsIn } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
 
@@ -82,6 +82,8 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const OWNER = 'KvixiClient';
 const DEFAULT_BASE_URL = 'https://kvixi.com';
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Kvixi's messages are one short line; a longer one is cut, so that redacting it stays cheap. */
+const MAX_PROVIDER_MESSAGE = 1000;
 const MAX_TIMEOUT = 2_147_483_647;
 const INVALID_APP_ID = /invalid app_id/i;
 const USER_INFO_FIELDS = [
@@ -238,7 +240,7 @@ export class KvixiClient {
     if (error === true || error === 'true') {
       const message = fieldOf(body, 'message');
       if (typeof message !== 'string') throw unexpected(endpoint, status, 'an error without a message', text, secrets, body);
-      const words = redact(message, [...secrets, ...secretsIn(body)]);
+      const words = redactedStart(message, [...secrets, ...secretsIn(body)], MAX_PROVIDER_MESSAGE);
       debug('%s answered error: %s', endpoint, printable(words));
       throw new KvixiAPIError(endpoint, words);
     }

@@ -56,7 +56,7 @@ export class KvixiError extends Error {
  * ```
  */
 export class KvixiAPIError extends KvixiError {
-  /** The provider's own words, with any secret of the request or the reply removed. */
+  /** The provider's own words, with any secret of the request or the reply removed, cut at 1000 characters. */
   readonly providerMessage: string;
   readonly endpoint: KvixiEndpoint;
   /** 502: what the app answers when it passes the error on (Express's and Koa's default handlers read it). */

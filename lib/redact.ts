@@ -11,27 +11,47 @@ const MAX_JSON_DEPTH = 32;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const REGEXP_SYNTAX = /[\\^$.*+?()[\]{}|/-]/g;
 
+/** Beyond this many values, or this length, looking for each in every form costs more than the text is worth. */
+const MAX_SECRETS = 64;
+const MAX_SECRET_LENGTH = 1024;
+
 /**
  * Removes every known secret value, then every `name=value` pair of a secret field. A value is
  * found in any letter case and however a URL, a form body or a JSON string writes each of its
- * characters (`%C3%A9`, `\u00e9`, `\/`, `+`), even mixed.
+ * characters (`%C3%A9`, `\u00e9`, `\/`, `+`), even mixed. Text with more or longer values than
+ * can be looked for is withheld whole.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
+  let count = 0;
   for (const secret of secrets) {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
-    out = out.replace(anyWritingOf(secret), REDACTED);
+    if (++count > MAX_SECRETS || secret.length > MAX_SECRET_LENGTH) return REDACTED;
+    out = out.split(secret).join(REDACTED);
+    if (!/[\\%]/.test(secret)) {
+      out = out.replace(anyWritingOf(secret, 'plain'), REDACTED);
+    } else {
+      // `\` and `%` begin escapes of their own: look with escapes first, then as they are first.
+      out = out.replace(anyWritingOf(secret, 'escapes first'), REDACTED).replace(anyWritingOf(secret, 'raw first'), REDACTED);
+    }
   }
   return out.replace(SECRET_FIELD, `$1$2${REDACTED}`);
 }
 
-/** A pattern matching `secret` character by character: each in any case, each in any written form. */
-function anyWritingOf(secret: string): RegExp {
+/**
+ * A pattern matching `secret` character by character: each in any case, each in any written form.
+ * Without `\` or `%` in the secret, at most one form of a character fits at any place, so a plain
+ * group never backtracks. With them, each character is an atomic group (a lookahead and its
+ * backreference), so a failed match never searches every way to split the text.
+ */
+function anyWritingOf(secret: string, order: 'plain' | 'escapes first' | 'raw first'): RegExp {
   let source = '';
+  let group = 0;
   for (const char of secret) {
     const forms = new Set<string>();
     for (const variant of caseVariants(char)) for (const form of writtenForms(variant)) forms.add(form);
-    source += forms.size === 1 ? [...forms][0] : `(?:${[...forms].join('|')})`;
+    const ordered = order === 'raw first' ? [...forms].reverse() : [...forms];
+    source += order === 'plain' ? `(?:${ordered.join('|')})` : `(?=(${ordered.join('|')}))\\${++group}`;
   }
   // No i flag: V8 then misses some case pairs (ſ and S). No u flag: the text may hold lone surrogates.
   return new RegExp(source, 'g');
@@ -82,8 +102,28 @@ function literal(text: string): string {
 
 /** The start of a reply body, on one line, with every secret removed before it is cut. */
 export function excerpt(body: string, secrets: readonly string[]): string {
-  const line = redact(body, secrets).replace(/\s+/g, ' ').trim();
-  return line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH)}…` : line;
+  return redactedStart(body.replace(/\s+/g, ' ').trim(), secrets, EXCERPT_LENGTH);
+}
+
+/**
+ * At most `max` characters of `text` (then `…`), redacted as `redact` does, looking at only as
+ * much of a long text as can reach the cut: the longest written form of a secret past `max`.
+ */
+export function redactedStart(text: string, secrets: readonly string[], max: number): string {
+  let longest = 0;
+  for (const secret of secrets) if (typeof secret === 'string') longest = Math.max(longest, secret.length);
+  // 12 characters write one character at most: `%F0%9F%98%80`, `\ud83d\ude00`.
+  const reach = max + 12 * longest + 64;
+  let window = reach;
+  let out: string;
+  // A redacted window shorter than `reach` lost secrets: look further, so that a secret cut off at
+  // the window's end still lies past the cut.
+  for (;;) {
+    out = redact(text.slice(0, window), secrets);
+    if (window >= text.length || out.length >= reach) break;
+    window *= 2;
+  }
+  return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
 /**

@@ -378,6 +378,18 @@ describe('secrets', () => {
     expect(everythingVisible(err).toLowerCase()).not.toContain(ACCESS_TOKEN);
   });
 
+  it.each([
+    ['backslashes, which begin escapes of their own', '\\'.repeat(256), '\\'.repeat(1024 * 1024 - 1)],
+    ['a long near-match', `${'a'.repeat(255)}b`, 'a'.repeat(1024 * 1024 - 1)],
+  ])('redacts a 1 MiB reply against an auth_key of %s in linear time', async (_case, authKey, reply) => {
+    nock(BASE_URL).post('/api/authorize').reply(500, reply);
+    const started = performance.now();
+    const err = (await rejection(client().exchangeAuthKey(authKey))) as KvixiUnexpectedResponseError;
+    expect(err.excerpt.length).toBeLessThanOrEqual(201);
+    // Trying every way to split the text took minutes on these inputs.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('removes the request URL from the message of a custom fetch that failed', async () => {
     const leakyFetch: typeof fetch = async (input) => {
       throw new Error(`request to ${String(input)} failed, reason: socket hang up`, {
