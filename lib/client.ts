@@ -14,7 +14,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
-import { excerpt, printable, redact, redactError } from './redact.js';
+import { excerpt, printable, redact, redactedStart, redactError, secretsIn } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
 
@@ -82,6 +82,8 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const OWNER = 'KvixiClient';
 const DEFAULT_BASE_URL = 'https://kvixi.com';
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Kvixi's messages are one short line; a longer one is cut, so that redacting it stays cheap. */
+const MAX_PROVIDER_MESSAGE = 1000;
 const MAX_TIMEOUT = 2_147_483_647;
 const INVALID_APP_ID = /invalid app_id/i;
 const USER_INFO_FIELDS = [
@@ -109,6 +111,10 @@ export class KvixiClient {
   readonly #appSecret: string;
   readonly #fetch: typeof fetch;
   readonly #authorizationURL: string;
+  /** `app_id=…&app_secret=…&auth_key=`, form-encoded once: the exchange adds only the key. */
+  readonly #exchangeQuery: string;
+  /** `&lang=…`, or nothing. */
+  readonly #langQuery: string;
   /** Sngine ≤4.0.3 reads the query string only, ≥4.0.4 the form body only; remember which one answered. */
   #exchangeMethod: ExchangeMethod = 'POST';
 
@@ -126,6 +132,8 @@ export class KvixiClient {
     const query = new URLSearchParams({ app_id: this.appId });
     if (this.lang) query.set('lang', this.lang);
     this.#authorizationURL = `${this.baseURL}/api/oauth?${query}`;
+    this.#exchangeQuery = `${new URLSearchParams({ app_id: this.appId, app_secret: this.#appSecret })}&auth_key=`;
+    this.#langQuery = this.lang ? `&lang=${formValue(this.lang)}` : '';
   }
 
   /** The page the browser is sent to: `{baseURL}/api/oauth?app_id=…`. */
@@ -141,7 +149,7 @@ export class KvixiClient {
     if (typeof authKey !== 'string' || authKey.trim() === '') {
       throw new TypeError('exchangeAuthKey requires the auth_key from the callback (a non-empty string)');
     }
-    const params = new URLSearchParams({ app_id: this.appId, app_secret: this.#appSecret, auth_key: authKey });
+    const params = `${this.#exchangeQuery}${formValue(authKey)}`;
     const secrets = [this.#appSecret, authKey];
     const issuedAt = Date.now();
     const first = this.#exchangeMethod;
@@ -157,7 +165,7 @@ export class KvixiClient {
     }
     const token = fieldOf(reply.body, 'access_token');
     if (typeof token !== 'string' || token.trim() === '') {
-      throw new KvixiUnexpectedResponseError('authorize', 200, 'the reply has no access_token', excerpt(reply.text, secrets));
+      throw unexpected('authorize', 200, 'the reply has no access_token', reply.text, secrets, reply.body);
     }
     return { accessToken: token, expiresAt: new Date(issuedAt + this.accessTokenTTL * 1000) };
   }
@@ -172,20 +180,14 @@ export class KvixiClient {
     if (typeof accessToken !== 'string' || accessToken.trim() === '') {
       throw new TypeError('getUserInfo requires an access token (a non-empty string)');
     }
-    const params = new URLSearchParams({ access_token: accessToken });
-    if (this.lang) params.set('lang', this.lang);
+    const params = `access_token=${formValue(accessToken)}${this.#langQuery}`;
     const secrets = [this.#appSecret, accessToken];
     const reply = await this.#request('get_user_info', 'GET', params, secrets);
     // Sngine answers `[]` when the token's user was deleted since the approval.
     if (Array.isArray(reply.body) && reply.body.length === 0) throw new KvixiUserNotFoundError();
     const userInfo = toUserInfo(fieldOf(reply.body, 'user_info'));
     if (!userInfo) {
-      throw new KvixiUnexpectedResponseError(
-        'get_user_info',
-        200,
-        'the reply has no usable user_info',
-        excerpt(reply.text, secrets),
-      );
+      throw unexpected('get_user_info', 200, 'the reply has no usable user_info', reply.text, secrets, reply.body);
     }
     return { userInfo, raw: reply.text };
   }
@@ -193,70 +195,71 @@ export class KvixiClient {
   async #request(
     endpoint: KvixiEndpoint,
     method: ExchangeMethod,
-    params: URLSearchParams,
+    params: string,
     secrets: readonly string[],
   ): Promise<Reply> {
-    let url = `${this.baseURL}/api/${endpoint}`;
-    const signal = AbortSignal.timeout(this.timeout);
-    const init: RequestInit = {
-      method,
-      signal,
-      redirect: 'manual',
-      headers: { accept: 'application/json', 'user-agent': 'passport-kvixi' },
-    };
+    const endpointURL = `${this.baseURL}/api/${endpoint}`;
+    const call = new ProviderCall(this.timeout);
+    const init: RequestInit = { method, signal: call.signal, redirect: 'manual', headers: JSON_HEADERS };
+    let url = endpointURL;
     if (method === 'GET') {
-      url = `${url}?${params}`;
+      url = `${endpointURL}?${params}`;
     } else {
-      init.body = params.toString();
-      init.headers = { ...init.headers, 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
+      init.body = params;
+      init.headers = FORM_HEADERS;
     }
-    debug('%s %s/api/%s', method, this.baseURL, endpoint);
+    debug('%s %s', method, endpointURL);
 
     let text: string;
     let status: number;
     let location: string | null;
     try {
-      // The signal also bounds the wait itself: a custom fetch may not pass it on.
-      const response = await untilAborted(this.#fetch(url, init), signal);
+      // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
+      const response = await call.response(this.#fetch(url, init));
       status = response.status;
-      location = response.headers.get('location');
-      text = await untilAborted(readText(response, endpoint), signal);
+      location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+      text = await call.body(readText(response, endpoint, call));
     } catch (err) {
-      throw this.#fetchError(endpoint, signal, err, secrets);
+      throw this.#fetchError(endpoint, call.timedOut, err, secrets);
+    } finally {
+      call.end();
     }
 
     if (status !== 200) {
-      const reason = status >= 300 && status < 400 ? redirectReason(location, url) : 'Kvixi always answers 200';
-      throw new KvixiUnexpectedResponseError(endpoint, status, reason, excerpt(text, secrets));
+      const reason =
+        status >= 300 && status < 400
+          ? redirectReason(location, url)
+          : status === 404
+            ? `${endpointURL} does not exist: check that baseURL is the address of a Sngine site`
+            : 'Kvixi always answers 200';
+      throw unexpected(endpoint, status, reason, text, secrets, parseProviderJSON(text));
     }
     const body = parseProviderJSON(text);
-    if (body === undefined) {
-      throw new KvixiUnexpectedResponseError(endpoint, status, 'the reply is not JSON', excerpt(text, secrets));
-    }
-    if (fieldOf(body, 'error') === true || fieldOf(body, 'error') === 'true') {
+    if (body === undefined) throw unexpected(endpoint, status, 'the reply is not JSON', text, secrets, undefined);
+    const error = fieldOf(body, 'error');
+    if (error === true || error === 'true') {
       const message = fieldOf(body, 'message');
-      if (typeof message !== 'string') {
-        throw new KvixiUnexpectedResponseError(endpoint, status, 'an error without a message', excerpt(text, secrets));
-      }
-      debug('%s answered error: %s', endpoint, printable(redact(message, secrets)));
-      throw new KvixiAPIError(endpoint, redact(message, secrets));
+      if (typeof message !== 'string') throw unexpected(endpoint, status, 'an error without a message', text, secrets, body);
+      const words = redactedStart(message, [...secrets, ...secretsIn(body)], MAX_PROVIDER_MESSAGE);
+      debug('%s answered error: %s', endpoint, printable(words));
+      throw new KvixiAPIError(endpoint, words);
     }
     return { body, text };
   }
 
-  #fetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
+  #fetchError(endpoint: KvixiEndpoint, timedOut: boolean, err: unknown, secrets: readonly string[]): Error {
     try {
-      return this.#describeFetchError(endpoint, signal, err, secrets);
+      return this.#describeFetchError(endpoint, timedOut, err, secrets);
     } catch {
       // A foreign error whose getters throw: say nothing of it rather than let its text escape.
       return new KvixiFetchError(endpoint, 'ERR_KVIXI_FETCH', `Kvixi ${endpoint} could not be reached: fetch failed`, undefined);
     }
   }
 
-  #describeFetchError(endpoint: KvixiEndpoint, signal: AbortSignal, err: unknown, secrets: readonly string[]): Error {
+  #describeFetchError(endpoint: KvixiEndpoint, timedOut: boolean, err: unknown, secrets: readonly string[]): Error {
     if (err instanceof KvixiUnexpectedResponseError) return err;
     const cause = redactError(err, secrets);
-    if (signal.aborted) {
+    if (timedOut) {
       return new KvixiFetchError(endpoint, 'ERR_KVIXI_TIMEOUT', `Kvixi ${endpoint} did not answer within ${this.timeout} ms`, cause);
     }
     const detail = err instanceof Error ? describeNetworkError(err) : 'fetch failed';
@@ -274,50 +277,139 @@ interface Reply {
   text: string;
 }
 
-/** `work`, or a rejection once `signal` aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+/** Fetch's own copies are taken per request; these are never handed out for a caller to change. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ accept: 'application/json', 'user-agent': 'passport-kvixi' });
+const FORM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...JSON_HEADERS,
+  'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+});
+
+/**
+ * One provider request under one timer: the timer aborts the fetch, cancels a body still being
+ * read, and rejects whatever the request is waiting for, even from a fetch that ignores the signal.
+ * (`AbortSignal.timeout` costs a weak reference, listeners and a timer that outlives the request.)
+ */
+class ProviderCall {
+  timedOut = false;
+  /** What the fetch, the body and the request are aborted with once the timer fires. */
+  reason: unknown;
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  #reject: ((reason: unknown) => void) | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  constructor(timeout: number) {
+    this.#timer = setTimeout(() => this.#expire(), timeout);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The response, or a rejection at the timeout; a response that arrives later has its body cancelled. */
+  response(pending: Promise<Response>): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      this.#reject = reject;
+      pending.then((response) => {
+        if (this.timedOut) cancelQuietly(response);
+        resolve(response);
+      }, reject);
+    });
+  }
+
+  /** The body's text, or a rejection at the timeout. */
+  body(pending: Promise<string>): Promise<string> {
+    if (this.timedOut) return Promise.reject(this.reason);
+    return new Promise((resolve, reject) => {
+      this.#reject = reject;
+      pending.then(resolve, reject);
+    });
+  }
+
+  /** The reader of the body, cancelled if the timer fires while it is read. */
+  reading(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+    this.#reader = reader;
+  }
+
+  end(): void {
+    clearTimeout(this.#timer);
+    this.#reader = undefined;
+    this.#reject = undefined;
+  }
+
+  #expire(): void {
+    this.timedOut = true;
+    this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    this.#controller.abort(this.reason);
+    this.#reader?.cancel(this.reason).catch(() => undefined);
+    this.#reject?.(this.reason);
+  }
 }
 
-/** Reads at most MAX_BODY_BYTES: a reply larger than any Kvixi sends is cut off, not buffered. */
-async function readText(response: Response, endpoint: KvixiEndpoint): Promise<string> {
-  // A declared, uncompressed length within the cap needs no counting.
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  const plain = !response.headers.has('content-encoding');
-  if (!response.body || (plain && declared <= MAX_BODY_BYTES)) return response.text();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+function cancelQuietly(response: Response): void {
+  try {
+    response.body?.cancel().catch(() => undefined);
+  } catch {
+    // Not a stream that can be cancelled: nothing is being read from it either.
+  }
+}
+
+const utf8 = new TextDecoder();
+const FORM_SAFE = /^[\w.*-]*$/;
+
+/** A value as a form body or query string writes it (URLSearchParams' encoding), cheaply when it needs none. */
+function formValue(value: string): string {
+  return FORM_SAFE.test(value) ? value : new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/**
+ * Reads at most MAX_BODY_BYTES, counting what actually arrives: a declared `Content-Length` is
+ * not trusted (a custom fetch may stream more than it declares). A longer reply is cancelled.
+ */
+async function readText(response: Response, endpoint: KvixiEndpoint, call: ProviderCall): Promise<string> {
+  const stream = response.body;
+  if (!stream) {
+    // A Response-like object from a custom fetch, without a stream to count.
+    const text = await response.text();
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge(endpoint, response.status);
+    return text;
+  }
+  const reader = stream.getReader();
+  call.reading(reader);
+  let first: Uint8Array | undefined;
+  let chunks: Uint8Array[] | undefined;
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    if (call.timedOut) throw call.reason;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new KvixiUnexpectedResponseError(
-        endpoint,
-        response.status,
-        `the reply is larger than ${MAX_BODY_BYTES} bytes`,
-        '',
-      );
+      reader.cancel().catch(() => undefined);
+      throw tooLarge(endpoint, response.status);
     }
-    chunks.push(value);
+    if (first === undefined) first = value;
+    else (chunks ??= [first]).push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (first === undefined) return '';
+  // TextDecoder, as Response.text() does: U+FFFD for invalid UTF-8, a leading BOM dropped.
+  return utf8.decode(chunks ? Buffer.concat(chunks, size) : first);
+}
+
+function tooLarge(endpoint: KvixiEndpoint, status: number): KvixiUnexpectedResponseError {
+  return new KvixiUnexpectedResponseError(endpoint, status, `the reply is larger than ${MAX_BODY_BYTES} bytes`, '');
+}
+
+/** An unexpected-response error whose excerpt hides the request's secrets and any the reply carried. */
+function unexpected(
+  endpoint: KvixiEndpoint,
+  status: number,
+  reason: string,
+  text: string,
+  secrets: readonly string[],
+  body: unknown,
+): KvixiUnexpectedResponseError {
+  return new KvixiUnexpectedResponseError(endpoint, status, reason, excerpt(text, [...secrets, ...secretsIn(body)]));
 }
 
 /** The error code and message of the network failure (redacted by the caller), never the URL. */
@@ -347,22 +439,29 @@ function redirectReason(location: string | null, requested: string): string {
  * Returns undefined when no JSON can be found.
  */
 export function parseProviderJSON(text: string): unknown {
-  const trimmed = text.trim();
   try {
-    return JSON.parse(trimmed) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
-    if (!trimmed.startsWith('<')) return undefined;
-    // The JSON follows the last tag of the warning; one linear scan, whatever the reply holds.
-    const start = trimmed.lastIndexOf('>') + 1;
-    const rest = trimmed.slice(start).trimStart();
-    if (!rest.startsWith('{') && !rest.startsWith('[')) return undefined;
+    // Not JSON as it came: perhaps white space JSON does not allow (a BOM, U+00A0), or a warning first.
+  }
+  const trimmed = text.trim();
+  if (trimmed.length !== text.length) {
     try {
-      const body = JSON.parse(rest) as unknown;
-      debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', trimmed.length - rest.length);
-      return body;
+      return JSON.parse(trimmed) as unknown;
     } catch {
-      return undefined;
+      // Still not JSON: look for a warning before it.
     }
+  }
+  if (!trimmed.startsWith('<')) return undefined;
+  // The JSON follows the last tag of the warning; one linear scan, whatever the reply holds.
+  const rest = trimmed.slice(trimmed.lastIndexOf('>') + 1).trimStart();
+  if (!rest.startsWith('{') && !rest.startsWith('[')) return undefined;
+  try {
+    const body = JSON.parse(rest) as unknown;
+    debug('the reply had %d bytes of non-JSON before the JSON (a PHP warning?)', trimmed.length - rest.length);
+    return body;
+  } catch {
+    return undefined;
   }
 }
 
@@ -377,9 +476,11 @@ function toUserInfo(value: unknown): KvixiUserInfo | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const info: Record<string, string | null> = {};
   for (const key of USER_INFO_FIELDS) info[key] = null;
-  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
     // JSON.parse makes `__proto__` an own key; copying it would change the object's prototype.
     if (UNSAFE_KEYS.has(key)) continue;
+    const field = fields[key];
     if (typeof field === 'string') info[key] = field;
     // JSON.parse has already rounded a number past 2^53: as an id it would name somebody else.
     else if (typeof field === 'number' && Number.isSafeInteger(field)) info[key] = String(field);

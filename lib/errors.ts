@@ -58,9 +58,11 @@ export class KvixiError extends Error {
  * ```
  */
 export class KvixiAPIError extends KvixiError {
-  /** The provider's own words, exactly as sent. */
+  /** The provider's own words, with any secret of the request or the reply removed, cut at 1000 characters. */
   readonly providerMessage: string;
   readonly endpoint: KvixiEndpoint;
+  /** 502: what the app answers when it passes the error on (Express's and Koa's default handlers read it). */
+  readonly status = 502;
 
   constructor(endpoint: KvixiEndpoint, providerMessage: string) {
     super('ERR_KVIXI_API', `Kvixi ${endpoint} refused the request: ${providerMessage}`);
@@ -80,32 +82,38 @@ export class KvixiAPIError extends KvixiError {
  */
 export class KvixiFetchError extends KvixiError {
   readonly endpoint: KvixiEndpoint;
+  /** 504 for a timeout, else 502: what the app answers when it passes the error on. */
+  readonly status: 502 | 504;
 
   constructor(endpoint: KvixiEndpoint, code: 'ERR_KVIXI_FETCH' | 'ERR_KVIXI_TIMEOUT', message: string, cause: unknown) {
     super(code, message, { cause });
     this.endpoint = endpoint;
+    this.status = code === 'ERR_KVIXI_TIMEOUT' ? 504 : 502;
   }
 }
 
 /**
  * The provider answered, but not with anything Kvixi sends: an HTML page, malformed JSON, `[]`,
  * a reply without the expected field, or an HTTP status other than 200.
- * `excerpt` is the start of the body with every secret removed.
+ * `providerStatus` is the HTTP status that came; `excerpt` the start of the body with every secret removed.
  *
  * @example
  * ```ts
- * if (err instanceof KvixiUnexpectedResponseError) log(err.status, err.excerpt);
+ * if (err instanceof KvixiUnexpectedResponseError) log(err.providerStatus, err.excerpt);
  * ```
  */
 export class KvixiUnexpectedResponseError extends KvixiError {
   readonly endpoint: KvixiEndpoint;
-  readonly status: number;
+  /** 502, whatever the provider answered: an app passing the error on must not answer the provider's 404. */
+  readonly status = 502;
+  /** The HTTP status of the provider's reply. */
+  readonly providerStatus: number;
   readonly excerpt: string;
 
-  constructor(endpoint: KvixiEndpoint, status: number, reason: string, excerpt: string) {
-    super('ERR_KVIXI_UNEXPECTED_RESPONSE', `Unexpected reply from Kvixi ${endpoint} (HTTP ${status}): ${reason}`);
+  constructor(endpoint: KvixiEndpoint, providerStatus: number, reason: string, excerpt: string) {
+    super('ERR_KVIXI_UNEXPECTED_RESPONSE', `Unexpected reply from Kvixi ${endpoint} (HTTP ${providerStatus}): ${reason}`);
     this.endpoint = endpoint;
-    this.status = status;
+    this.providerStatus = providerStatus;
     this.excerpt = excerpt;
   }
 }

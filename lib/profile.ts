@@ -42,6 +42,7 @@ const GENDERS: Readonly<Record<string, string>> = {
   '2': 'female',
   '3': 'other',
 };
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const NO_GENDER = new Set(['', 'n/a', '0', 'none']);
 const BLANK_AVATAR = /\/images\/blank_profile_[a-z]*\.(?:png|jpe?g|svg|gif)$/i;
 
@@ -53,6 +54,7 @@ const REFERENCE = /&(?:#(\d{1,7})|#[xX]([\da-fA-F]{1,6})|([A-Za-z][A-Za-z\d]{1,3
  * numeric ones (`&#039;`). One pass, so `&amp;lt;` becomes `&lt;`, not `<`.
  */
 export function decodeEntities(text: string): string {
+  if (!text.includes('&')) return text;
   return text.replace(REFERENCE, (reference, decimal?: string, hex?: string, name?: string) => {
     if (name !== undefined) {
       return Object.hasOwn(characterEntitiesHtml4, name) ? (characterEntitiesHtml4[name] as string) : reference;
@@ -99,11 +101,13 @@ function pictureAt(value: string | null | undefined, base?: string): string | un
 export function isCalendarDate(text: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
   if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const date = new Date(Date.UTC(2000, month - 1, day));
-  date.setUTCFullYear(year);
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  // The proleptic Gregorian calendar, as Date counts.
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
 }
 
 /** Maps `get_user_info`'s `user_info` to a Passport profile. */
@@ -115,11 +119,12 @@ export function mapProfile(info: KvixiUserInfo, raw: string, site: ProfileSite):
   const picture = pictureURL(info, site.uploadsURL);
   const gender = normalizeGender(info.user_gender);
   const birthday = info.user_birthdate?.trim();
+  const id = info.user_id.trim();
 
   const profile: KvixiProfile = {
     provider: 'kvixi',
-    id: info.user_id.trim(),
-    displayName: [givenName, familyName].filter(Boolean).join(' ') || username || info.user_id.trim(),
+    id,
+    displayName: (givenName && familyName ? `${givenName} ${familyName}` : givenName || familyName) || username || id,
     _raw: raw,
     _json: info,
   };

@@ -723,7 +723,9 @@ function requestTarget(req: HostRequest): { path: string; authKeys: string[] } {
   }
   const mark = raw.indexOf('?');
   if (mark !== -1) {
-    return { path: raw.slice(0, mark), authKeys: new URLSearchParams(raw.slice(mark + 1)).getAll('auth_key') };
+    // Sngine appends `?auth_key=` even to a redirect URL with a query: `/cb?from=kvixi?auth_key=K`.
+    const query = raw.slice(mark + 1).replaceAll('?', '&');
+    return { path: raw.slice(0, mark), authKeys: new URLSearchParams(query).getAll('auth_key') };
   }
   // Test harnesses (chai-passport-strategy) set req.query without a query string in the URL.
   const fromQuery = (req.query as { auth_key?: unknown } | undefined)?.auth_key;

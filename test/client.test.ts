@@ -237,7 +237,7 @@ describe('unexpected replies', () => {
     nock(BASE_URL).post('/api/authorize').reply(200, '<html><body><h1>Fatal error</h1></body></html>');
     const err = (await rejection(client().exchangeAuthKey(AUTH_KEY))) as KvixiUnexpectedResponseError;
     expect(err).toBeInstanceOf(KvixiUnexpectedResponseError);
-    expect(err.status).toBe(200);
+    expect(err.providerStatus).toBe(200);
     expect(err.excerpt).toContain('Fatal error');
     expect(err.message).toMatch(/not JSON/);
   });
@@ -258,14 +258,32 @@ describe('unexpected replies', () => {
   it('reports a status other than 200', async () => {
     nock(BASE_URL).get('/api/get_user_info').query(true).reply(502, 'Bad Gateway');
     const err = (await rejection(client().getUserInfo(ACCESS_TOKEN))) as KvixiUnexpectedResponseError;
-    expect(err.status).toBe(502);
+    expect(err.providerStatus).toBe(502);
     expect(err.endpoint).toBe('get_user_info');
+  });
+
+  it('names the endpoint and says to check baseURL when the site has no Sngine API (404)', async () => {
+    nock(BASE_URL).post('/api/authorize').reply(404, '<h1>Not Found</h1>', { 'content-type': 'text/html' });
+    const err = (await rejection(client().exchangeAuthKey(AUTH_KEY))) as KvixiUnexpectedResponseError;
+    expect(err).toBeInstanceOf(KvixiUnexpectedResponseError);
+    expect(err.providerStatus).toBe(404);
+    expect(err.status).toBe(502);
+    expect(err.message).toContain(`${BASE_URL}/api/authorize does not exist`);
+    expect(err.message).toMatch(/check that baseURL is the address of a Sngine site/);
+    expect(everythingVisible(err)).not.toMatch(new RegExp(`${APP_SECRET}|${AUTH_KEY}|app_secret=|auth_key=`));
+  });
+
+  it('names the endpoint without the access token when get_user_info is not found', async () => {
+    nock(BASE_URL).get('/api/get_user_info').query(true).reply(404, 'Not Found');
+    const err = (await rejection(client().getUserInfo(ACCESS_TOKEN))) as KvixiUnexpectedResponseError;
+    expect(err.message).toContain(`${BASE_URL}/api/get_user_info does not exist`);
+    expect(everythingVisible(err)).not.toContain(ACCESS_TOKEN);
   });
 
   it('reports a redirect with its target origin instead of following it', async () => {
     nock(BASE_URL).post('/api/authorize').reply(301, '', { Location: 'https://www.kvixi.test/api/authorize' });
     const err = (await rejection(client().exchangeAuthKey(AUTH_KEY))) as KvixiUnexpectedResponseError;
-    expect(err.status).toBe(301);
+    expect(err.providerStatus).toBe(301);
     expect(err.message).toContain('https://www.kvixi.test/api/authorize');
     expect(err.message).toMatch(/baseURL/);
   });
@@ -330,6 +348,46 @@ describe('secrets', () => {
     mockUserInfo(`{"access_token":"${ACCESS_TOKEN}", "user_info": 5}`);
     const err = await rejection(client().getUserInfo(ACCESS_TOKEN));
     expect(everythingVisible(err) + (err as KvixiUnexpectedResponseError).excerpt).not.toContain(ACCESS_TOKEN);
+  });
+
+  it.each([
+    ['an array', `{"access_token":["${ACCESS_TOKEN}"]}`],
+    ['an object', `{"access_token":{"value":"${ACCESS_TOKEN}","again":["${ACCESS_TOKEN.toUpperCase()}"]}}`],
+  ])('never shows an access token the exchange reply sends as %s', async (_shape, reply) => {
+    mockPostExchange({}, reply);
+    const err = (await rejection(client().exchangeAuthKey(AUTH_KEY))) as KvixiUnexpectedResponseError;
+    expect(err.code).toBe('ERR_KVIXI_UNEXPECTED_RESPONSE');
+    expect(err.excerpt).toContain('[redacted]');
+    const shown = `${everythingVisible(err)}${err.excerpt}${inspect(err, { depth: Infinity })}`;
+    expect(shown).not.toContain(ACCESS_TOKEN);
+    expect(shown).not.toContain(ACCESS_TOKEN.toUpperCase());
+  });
+
+  it('never shows the auth_key or app_secret a provider message echoes in another letter case', async () => {
+    mockPostExchange({}, providerError(`Bad Request, invalid auth_key ${AUTH_KEY.toUpperCase()} for ${APP_SECRET.toUpperCase()}`));
+    const err = (await rejection(client().exchangeAuthKey(AUTH_KEY))) as KvixiAPIError;
+    expect(err.providerMessage).toBe('Bad Request, invalid auth_key [redacted] for [redacted]');
+    const shown = `${everythingVisible(err)}${inspect(err, { depth: Infinity })}`.toLowerCase();
+    expect(shown).not.toContain(AUTH_KEY);
+    expect(shown).not.toContain(APP_SECRET);
+  });
+
+  it('never shows the access token a user info error echoes upper-cased inside JSON', async () => {
+    mockUserInfo(`{"error":true,"message":"expired access_token ${ACCESS_TOKEN.toUpperCase()}"}`);
+    const err = (await rejection(client().getUserInfo(ACCESS_TOKEN))) as KvixiAPIError;
+    expect(everythingVisible(err).toLowerCase()).not.toContain(ACCESS_TOKEN);
+  });
+
+  it.each([
+    ['backslashes, which begin escapes of their own', '\\'.repeat(256), '\\'.repeat(1024 * 1024 - 1)],
+    ['a long near-match', `${'a'.repeat(255)}b`, 'a'.repeat(1024 * 1024 - 1)],
+  ])('redacts a 1 MiB reply against an auth_key of %s in linear time', async (_case, authKey, reply) => {
+    nock(BASE_URL).post('/api/authorize').reply(500, reply);
+    const started = performance.now();
+    const err = (await rejection(client().exchangeAuthKey(authKey))) as KvixiUnexpectedResponseError;
+    expect(err.excerpt.length).toBeLessThanOrEqual(201);
+    // Trying every way to split the text took minutes on these inputs.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('removes the request URL from the message of a custom fetch that failed', async () => {
