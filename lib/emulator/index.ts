@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isLoopbackHost, type ControlAccess } from './control.js';
+import { adminTokenProblem, isLoopbackHost, type AdminAccess } from './access.js';
 import { FaultQueue, type EmulatorFault, type FaultEndpoint } from './faults.js';
 import { LoginQueue, loginDecisions, type QueuedLogin } from './login-queue.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
@@ -180,9 +180,8 @@ function checkOptions(options: EmulatorOptions): void {
   if (rememberApprovals !== undefined && typeof rememberApprovals !== 'boolean') {
     throw new TypeError('startEmulator() requires rememberApprovals to be true or false');
   }
-  if (adminToken !== undefined && !(typeof adminToken === 'string' && /^[\x21-\x7e]+$/.test(adminToken))) {
-    throw new TypeError('startEmulator() requires adminToken to be a non-empty string of visible ASCII characters');
-  }
+  const tokenProblem = adminToken === undefined ? undefined : adminTokenProblem(adminToken);
+  if (tokenProblem) throw new TypeError(`startEmulator() requires adminToken to be ${tokenProblem}`);
   for (const list of ['users', 'apps'] as const) {
     if (options[list] !== undefined && !Array.isArray(options[list])) throw new TypeError(`startEmulator() requires ${list} to be an array`);
   }
@@ -203,7 +202,7 @@ function seed(store: Store, options: EmulatorOptions): void {
 }
 
 /** The control API is on for loopback hosts, or anywhere with a token, never open to a network. */
-function controlAccess(host: string, adminToken: string | undefined): ControlAccess {
+function controlAccess(host: string, adminToken: string | undefined): AdminAccess {
   if (adminToken !== undefined) return { adminToken };
   if (isLoopbackHost(host)) return {};
   return { off: `the control API is off: the emulator listens on ${host}, beyond this machine, without an admin token (adminToken, --admin-token)` };

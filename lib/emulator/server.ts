@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { adminRefusal } from './access.js';
 import { authorize } from './authorize.js';
 import { handleControl, isControlPath, refuse, type Control } from './control.js';
-import { appsDashboard, homePage } from './dashboard.js';
+import { appsDashboard, homePage, refuseDashboard } from './dashboard.js';
 import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
 import { defaultAvatarPng, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
@@ -85,6 +86,9 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
   }
   if (path === '/developers/apps' || path === '/developers/apps/') {
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+    // It shows every app_secret: the control API's rules, not a public page's.
+    const refused = adminRefusal(parts.control, req);
+    if (refused) return refuseDashboard(site, res, refused);
     return appsDashboard(site, req, res, form);
   }
   if (req.method === 'GET' || req.method === 'HEAD') {
