@@ -87,8 +87,13 @@ export function sendHtml(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
+/** Every run beyond visible ASCII as UTF-8 percent-escapes (a lone surrogate as U+FFFD), as a browser sends it. */
+const percentEncode = (run: string): string =>
+  [...Buffer.from(run, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+/** A 302; a Location beyond Latin-1 (`/€`, U+2028) would make Node throw, so it is percent-encoded first. */
 export function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
-  res.writeHead(302, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(302, { Location: location.replace(/[^\x21-\x7e]+/g, percentEncode), 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
   res.end();
 }
 
