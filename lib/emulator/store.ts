@@ -110,6 +110,8 @@ export type TokenLookup =
 interface PersistedState {
   apps: EmulatorApp[];
   users: EmulatorUser[];
+  /** The highest userId ever given, so a deleted user's id is never given again (Sngine's auto-increment). */
+  lastUserId: number;
 }
 
 export interface StoreOptions {
@@ -229,6 +231,10 @@ export function sqlDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** The range of MySQL's DATETIME, where Sngine keeps dates. */
+const earliestTime = Date.UTC(1000, 0, 1);
+const latestTime = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 /** Apps, users, approvals, auth keys and tokens of one emulated site, on one clock. */
 export class Store {
   readonly apps = new Map<string, EmulatorApp>();
@@ -243,7 +249,9 @@ export class Store {
   /** The records the data file held when this store last read or wrote it. */
   private seenOnDisk = new Set<string>();
   private clockOffset = 0;
-  private initial: { apps: EmulatorApp[]; users: EmulatorUser[] } = { apps: [], users: [] };
+  /** Only goes up, except on reset(): a new user never gets a deleted user's id, approvals and all. */
+  private lastUserId = 0;
+  private initial: { apps: EmulatorApp[]; users: EmulatorUser[]; lastUserId: number } = { apps: [], users: [], lastUserId: 0 };
 
   constructor(private readonly options: StoreOptions) {
     if (options.dataFile && existsSync(options.dataFile)) this.load(options.dataFile);
@@ -251,7 +259,7 @@ export class Store {
 
   /** Remembers the current apps and users as the state `reset()` returns to. */
   markInitial(): void {
-    this.initial = { apps: [...this.apps.values()], users: [...this.users.values()] };
+    this.initial = { apps: [...this.apps.values()], users: [...this.users.values()], lastUserId: this.lastUserId };
   }
 
   /** Back to the marked apps and users, with no approvals, keys, tokens or sessions, on the real clock. */
@@ -264,6 +272,7 @@ export class Store {
     this.users.clear();
     for (const app of this.initial.apps) this.apps.set(app.appId, app);
     for (const user of this.initial.users) this.users.set(user.userId, user);
+    this.lastUserId = this.initial.lastUserId;
     this.approvals.clear();
     this.authKeys.clear();
     this.authKeysByPair.clear();
@@ -279,6 +288,11 @@ export class Store {
 
   advance(seconds: number): void {
     if (!Number.isFinite(seconds)) throw new TypeError('advance() requires a finite number of seconds');
+    const next = this.now() + seconds * 1000;
+    // Past these, sqlDate() and every user created would fail (or Date itself, past year 275760).
+    if (!(next >= earliestTime && next <= latestTime)) {
+      throw new TypeError(`advance(${seconds}) would move the clock outside 1000-01-01 to 9999-12-31 (UTC), the dates Sngine stores`);
+    }
     this.clockOffset += seconds * 1000;
   }
 
@@ -355,6 +369,7 @@ export class Store {
       website: input.website ?? null,
     };
     this.users.set(userId, user);
+    this.lastUserId = Math.max(this.lastUserId, Number(userId));
     return { ...user };
   }
 
@@ -456,9 +471,7 @@ export class Store {
   }
 
   private nextUserId(): number {
-    let max = 0;
-    for (const id of this.users.keys()) max = Math.max(max, Number(id) || 0);
-    return max + 1;
+    return this.lastUserId + 1;
   }
 
   private freeUsername(base: string): string {
@@ -479,6 +492,9 @@ export class Store {
     const problem = (Array.isArray(state.users) ? state.users : []).map((user, i) => userProblem(user, `users[${i}].`)).find(Boolean)
       ?? (Array.isArray(state.apps) ? state.apps : []).map((app, i) => appProblem(app, `apps[${i}].`)).find(Boolean);
     if (problem) throw new TypeError(`the emulator data file ${file} needs ${problem}`);
+    if (state.lastUserId !== undefined && !(Number.isSafeInteger(state.lastUserId) && state.lastUserId >= 0)) {
+      throw new TypeError(`the emulator data file ${file} needs lastUserId to be a whole number`);
+    }
     this.absorb(state);
   }
 
@@ -503,6 +519,9 @@ export class Store {
     for (const user of users) {
       if (!this.users.has(user.userId) && !userProblem(user)) this.users.set(user.userId, user);
     }
+    // Another emulator's newest id counts even when it deleted that user since.
+    const theirs = Number.isSafeInteger(state.lastUserId) ? state.lastUserId! : 0;
+    this.lastUserId = users.reduce((last, u) => Math.max(last, Number(u.userId) || 0), Math.max(this.lastUserId, theirs));
     this.seenOnDisk = onDisk;
   }
 
@@ -531,7 +550,7 @@ export class Store {
   }
 
   private write(file: string): void {
-    const state: PersistedState = { apps: [...this.apps.values()], users: [...this.users.values()] };
+    const state: PersistedState = { apps: [...this.apps.values()], users: [...this.users.values()], lastUserId: this.lastUserId };
     // Write then rename, so a crash mid-write never leaves a half file to load next time. The
     // temporary name is this save's own: emulators in one process (worker threads) share a pid.
     const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;

@@ -77,6 +77,7 @@ describe('dataFile', () => {
     expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({
       apps: [{ appId: '1234567890123', appSecret: 'a'.repeat(32), name: 'Readable', domain: 'localhost', redirectURL: 'http://localhost/cb', description: '' }],
       users: [],
+      lastUserId: 0,
     });
   });
 
