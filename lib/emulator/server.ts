@@ -4,7 +4,7 @@ import { adminRefusal } from './access.js';
 import { authorize } from './authorize.js';
 import { handleControl, isControlPath, refuse, type Control } from './control.js';
 import { appsDashboard, homePage, refuseDashboard } from './dashboard.js';
-import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
+import { proxyErrorPage, type EmulatorFault, type FaultEndpoint, type FaultQueue } from './faults.js';
 import { defaultAvatarPng, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
@@ -125,7 +125,7 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
         else sendApiError(res, fault.message);
         return true;
       case 'http':
-        sendText(res, fault.status, fault.body ?? '', fault.contentType ?? 'text/html; charset=UTF-8');
+        sendText(res, fault.status, fault.body ?? (fault.status >= 400 ? proxyErrorPage(fault.status) : ''), fault.contentType ?? 'text/html; charset=UTF-8');
         return true;
       case 'hang':
         // Never answered: close() destroys the socket.
