@@ -5,7 +5,7 @@ import { avatarPath, fullName, sendErrorPage, sendNotFound, sendPage, sessionCoo
 import { intval, isBlank } from './php.js';
 import type { LoginDecision } from './login-queue.js';
 import type { Site } from './site.js';
-import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
+import { maxSignupUsers, type EmulatorApp, type EmulatorGender, type EmulatorUser } from './store.js';
 import { cookie, param, redirect } from './transport.js';
 
 // The browser side of "Log in with": sign-in, consent, and the redirect that carries the auth key.
@@ -162,6 +162,9 @@ export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | 
   const firstname = field('firstname');
   const refuse = (message: string): void => signInPage(site, res, returnTo, { form: 'signup', message }, form);
   if (!firstname) return refuse('A first name is required.');
+  if (site.store.users.size >= maxSignupUsers) {
+    return refuse(`This site already has ${maxSignupUsers.toLocaleString('en')} users, the most this page creates: delete some, or reset the emulator.`);
+  }
   const username = field('username');
   if (username !== undefined && !/^[A-Za-z0-9_.]{3,64}$/.test(username)) {
     return refuse('A username has 3 to 64 letters, digits, dots or underscores.');

@@ -125,6 +125,13 @@ const pairKey = (appId: string, userId: string): string => `${appId}:${userId}`;
 const appRecord = (appId: string): string => `app:${appId}`;
 const userRecord = (userId: string): string => `user:${userId}`;
 
+/** How long a sign-in on the emulator's pages lasts, in seconds of its clock: a day. */
+export const sessionTTL = 86_400;
+/** Users the sign-up page creates at most: anyone can use it, so it must not grow the site without end. */
+export const maxSignupUsers = 10_000;
+/** Sign-ins kept at most; one more signs the oldest out. */
+export const maxSessions = 10_000;
+
 /** Unused auth keys kept per (app, user); issuing one more makes the oldest stop working. */
 export const maxUnusedAuthKeys = 5;
 
@@ -245,7 +252,12 @@ export class Store {
   private readonly authKeysByPair = new Map<string, string[]>();
   private readonly tokensByPair = new Map<string, IssuedToken>();
   private readonly tokens = new Map<string, IssuedToken>();
-  private readonly sessions = new Map<string, string>();
+  /** Signed-in browsers, oldest first: a session lasts `sessionTTL` on the emulator's clock. */
+  private readonly sessions = new Map<string, { userId: string; startedAt: number }>();
+  /** Users by lowercased username and by lowercased e-mail; rebuilt after a removal. */
+  private byUsername = new Map<string, EmulatorUser>();
+  private byEmail = new Map<string, EmulatorUser>();
+  private loginIndexStale = false;
   /** The records the data file held when this store last read or wrote it. */
   private seenOnDisk = new Set<string>();
   private clockOffset = 0;
@@ -272,6 +284,7 @@ export class Store {
     this.users.clear();
     for (const app of this.initial.apps) this.apps.set(app.appId, app);
     for (const user of this.initial.users) this.users.set(user.userId, user);
+    this.loginIndexStale = true;
     this.lastUserId = this.initial.lastUserId;
     this.approvals.clear();
     this.authKeys.clear();
@@ -328,7 +341,11 @@ export class Store {
   }
 
   deleteUser(userId: string): boolean {
-    return this.mutate(() => this.users.delete(userId));
+    return this.mutate(() => {
+      const deleted = this.users.delete(userId);
+      if (deleted) this.loginIndexStale = true;
+      return deleted;
+    });
   }
 
   private insertApp(input: NewApp): EmulatorApp {
@@ -369,6 +386,7 @@ export class Store {
       website: input.website ?? null,
     };
     this.users.set(userId, user);
+    this.index(user);
     this.lastUserId = Math.max(this.lastUserId, Number(userId));
     return { ...user };
   }
@@ -376,10 +394,30 @@ export class Store {
   /** Finds a user by username or e-mail, case-insensitively as MySQL compares them. */
   findByLogin(login: string): EmulatorUser | undefined {
     const wanted = login.trim().toLowerCase();
-    for (const user of this.users.values()) {
-      if (user.username.toLowerCase() === wanted || user.email.toLowerCase() === wanted) return user;
-    }
-    return undefined;
+    this.refreshLoginIndex();
+    return this.byUsername.get(wanted) ?? this.byEmail.get(wanted);
+  }
+
+  /** Finds a user by username only, as a profile URL names them. */
+  findByUsername(username: string): EmulatorUser | undefined {
+    this.refreshLoginIndex();
+    return this.byUsername.get(username.toLowerCase());
+  }
+
+  private index(user: EmulatorUser): void {
+    // The first user with a name keeps it, as a scan in insertion order would find them.
+    const username = user.username.toLowerCase();
+    const email = user.email.toLowerCase();
+    if (!this.byUsername.has(username)) this.byUsername.set(username, user);
+    if (!this.byEmail.has(email)) this.byEmail.set(email, user);
+  }
+
+  private refreshLoginIndex(): void {
+    if (!this.loginIndexStale) return;
+    this.byUsername = new Map();
+    this.byEmail = new Map();
+    for (const user of this.users.values()) this.index(user);
+    this.loginIndexStale = false;
   }
 
   hasApproved(appId: string, userId: string): boolean {
@@ -444,15 +482,29 @@ export class Store {
     return { ok: true, user: this.users.get(issued.userId) };
   }
 
+  /** Signs a browser in. Anyone can, so the oldest sessions make room past `maxSessions`, and expired ones go first. */
   startSession(userId: string): string {
+    for (const [id, session] of this.sessions) {
+      if (this.sessions.size < maxSessions && !this.sessionExpired(session)) break;
+      this.sessions.delete(id);
+    }
     const id = hex32();
-    this.sessions.set(id, userId);
+    this.sessions.set(id, { userId, startedAt: this.now() });
     return id;
   }
 
   sessionUser(sessionId: string | undefined): EmulatorUser | undefined {
-    const userId = sessionId === undefined ? undefined : this.sessions.get(sessionId);
-    return userId === undefined ? undefined : this.users.get(userId);
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (!session) return undefined;
+    if (this.sessionExpired(session)) {
+      this.sessions.delete(sessionId!);
+      return undefined;
+    }
+    return this.users.get(session.userId);
+  }
+
+  private sessionExpired(session: { startedAt: number }): boolean {
+    return this.now() - session.startedAt >= sessionTTL * 1000;
   }
 
   endSession(sessionId: string | undefined): void {
@@ -510,14 +562,17 @@ export class Store {
       if (onDisk.has(record)) continue;
       const [kind, id] = [record.slice(0, record.indexOf(':')), record.slice(record.indexOf(':') + 1)];
       if (kind === 'app') this.apps.delete(id);
-      else this.users.delete(id);
+      else if (this.users.delete(id)) this.loginIndexStale = true;
     }
     // Records that another writer got wrong are left out rather than served.
     for (const app of apps) {
       if (!this.apps.has(app.appId) && !appProblem(app)) this.apps.set(app.appId, { ...app, redirectURL: encodeRedirectURL(app.redirectURL) });
     }
     for (const user of users) {
-      if (!this.users.has(user.userId) && !userProblem(user)) this.users.set(user.userId, user);
+      if (!this.users.has(user.userId) && !userProblem(user)) {
+        this.users.set(user.userId, user);
+        this.index(user);
+      }
     }
     // Another emulator's newest id counts even when it deleted that user since.
     const theirs = Number.isSafeInteger(state.lastUserId) ? state.lastUserId! : 0;
