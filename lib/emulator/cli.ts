@@ -220,7 +220,15 @@ async function main(): Promise<void> {
     return;
   }
   const options = parsed;
-  const emu = await startEmulator(options);
+  let emu: KvixiEmulator;
+  try {
+    emu = await startEmulator(options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(`kvixi-emulator: port ${options.port} on ${options.host} is in use; choose another with --port <n> (--port 0 picks a free one)\n`);
+    process.exitCode = 1;
+    return;
+  }
 
   // Listen before printing: a script may send the signal as soon as it reads the output.
   const stop = (signal: string): void => {

@@ -109,12 +109,15 @@ function takeQueuedLogin(site: Site): { user: EmulatorUser; decision: LoginDecis
   return undefined;
 }
 
+/** The usual cause in development, which the real site has no reason to name. */
+const unknownAppNote = 'For developers: kvixi-emulator makes a new app_id and app_secret on every start unless it is given --app-id and --app-secret, or --data; use the ones it printed last.';
+
 /** `GET|POST /api/oauth?app_id=…` */
 export function oauthPage(site: Site, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, form: URLSearchParams | undefined): void {
   const rawAppId = param(query, 'app_id');
   if (!site.developersEnabled || isBlank(rawAppId)) return sendNotFound(site, res);
   const app = site.store.apps.get(String(intval(rawAppId!)));
-  if (!app) return sendErrorPage(site, res, messages.unknownApp);
+  if (!app) return sendErrorPage(site, res, messages.unknownApp, unknownAppNote);
 
   const queued = takeQueuedLogin(site);
   if (queued) {

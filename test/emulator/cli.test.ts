@@ -187,6 +187,14 @@ describe('kvixi-emulator', () => {
     }
   });
 
+  it('says to use --port, in one line and without a stack, when the port is taken', async () => {
+    const { url } = await start([]);
+    const busy = await run(['--port', new URL(url).port]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe(`kvixi-emulator: port ${new URL(url).port} on 127.0.0.1 is in use; choose another with --port <n> (--port 0 picks a free one)\n`);
+    expect(busy.stdout).toBe('');
+  });
+
   it('refuses an --admin-token shorter than 32 characters without echoing it', async () => {
     const short = await run(['--admin-token', 'short-token']);
     expect(short.code).toBe(2);
