@@ -4,6 +4,7 @@ import type { QueuedLogin } from './login-queue.js';
 import type { RecordedRequest } from './request-log.js';
 import type { EmulatorApp, EmulatorUser, NewApp, NewUser } from './store.js';
 import { adminRefusal, type AdminAccess } from './access.js';
+import { DataFileBusy } from './data-file.js';
 
 // The HTTP control API under `/__emulator/`: the in-process API as JSON, for a test suite (or a
 // browser test runner, or another language) that did not start the emulator itself.
@@ -214,6 +215,8 @@ export function handleControl(control: Control, req: IncomingMessage, res: Serve
     const answer = route.run(control.target, parseBody(req, raw), route.path.exec(subPath)!);
     send(res, answer.status, answer.json);
   } catch (error) {
+    // The server runs the call again once the data file's lock is free.
+    if (error instanceof DataFileBusy) throw error;
     if (error instanceof ControlError) return refuse(res, error.status, error.message);
     // The in-process API throws a TypeError naming the field for every bad argument.
     if (error instanceof TypeError) return refuse(res, 400, error.message);

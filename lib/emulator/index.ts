@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { adminTokenProblem, isLoopbackHost, type AdminAccess } from './access.js';
+import { retryWhileBusy } from './data-file.js';
 import { FaultQueue, type EmulatorFault, type FaultEndpoint } from './faults.js';
 import { LoginQueue, loginDecisions, type QueuedLogin } from './login-queue.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
@@ -196,9 +197,10 @@ function checkOptions(options: EmulatorOptions): void {
   });
 }
 
-function seed(store: Store, options: EmulatorOptions): void {
-  for (const user of options.users ?? []) store.seedUser(user);
-  for (const app of options.apps ?? []) store.seedApp(app);
+/** Seeds while another emulator may be saving the same data file: waits for it without blocking. */
+async function seed(store: Store, options: EmulatorOptions): Promise<void> {
+  for (const user of options.users ?? []) await retryWhileBusy(() => store.seedUser(user));
+  for (const app of options.apps ?? []) await retryWhileBusy(() => store.seedApp(app));
 }
 
 /** The control API is on for loopback hosts, or anywhere with a token, never open to a network. */
@@ -245,7 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Kvix
     accessTokenTTL: options.accessTokenTTL ?? 3600,
     dataFile: options.dataFile,
   });
-  seed(store, options);
+  await seed(store, options);
   store.markInitial();
   const version = options.sngineVersion === undefined ? undefined : sngineVersions[options.sngineVersion];
   const site: Site = {

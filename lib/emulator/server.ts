@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { adminRefusal } from './access.js';
 import { authorize } from './authorize.js';
+import { DataFileBusy, retryWhileBusy } from './data-file.js';
 import { handleControl, isControlPath, refuse, type Control } from './control.js';
 import { appsDashboard, homePage, refuseDashboard } from './dashboard.js';
 import { proxyErrorPage, type EmulatorFault, type FaultEndpoint, type FaultQueue } from './faults.js';
@@ -148,12 +149,33 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
     else res.destroy();
   }
 
+  /**
+   * Runs a handler; one that met another emulator's lock on the data file (before answering) runs
+   * again a few milliseconds later, so no request freezes the others, up to a bound.
+   */
+  function whenUnlocked(res: ServerResponse, handler: () => void, unavailable: (message: string) => void): void {
+    try {
+      return handler();
+    } catch (error) {
+      if (!(error instanceof DataFileBusy) || res.headersSent) throw error;
+    }
+    retryWhileBusy(handler).catch((error: unknown) => {
+      if (res.headersSent) return fail(res);
+      unavailable(error instanceof Error ? error.message : 'the data file stayed locked');
+    });
+  }
+
+  const pageUnavailable = (res: ServerResponse) => (): void => {
+    res.setHeader('Retry-After', '1');
+    sendText(res, 503, "Service Unavailable: the emulator's data file stayed locked by another process; try again.\n");
+  };
+
   function respond(incoming: Incoming): void {
     const { req, path, query, form, res } = incoming;
     parts.log.add({ time: parts.site.store.now(), method: req.method ?? 'GET', path, query, form });
     const endpoint = faultEndpoint(path);
     const fault = endpoint && parts.faults.take(endpoint);
-    if (!endpoint || !fault) return route(parts, incoming);
+    if (!endpoint || !fault) return whenUnlocked(res, () => route(parts, incoming), pageUnavailable(res));
     applyFault(incoming, endpoint, fault).then(
       (answered) => answered || route(parts, incoming),
       () => fail(res),
@@ -161,14 +183,15 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
   }
 
   function control(req: IncomingMessage, res: ServerResponse, path: string): void {
-    if (!hasBody(req)) return handleControl(parts.control, req, res, path, undefined);
+    const unavailable = (message: string): void => refuse(res, 503, message, { 'Retry-After': '1' });
+    if (!hasBody(req)) return whenUnlocked(res, () => handleControl(parts.control, req, res, path, undefined), unavailable);
     readBody(req, parts.bodyLimit, (error, body) => {
       if (error instanceof BodyTooLarge) {
         return refuse(res, 413, `the body is larger than ${parts.bodyLimit} bytes`, { Connection: 'close' });
       }
       if (error) return void res.destroy();
       try {
-        handleControl(parts.control, req, res, path, body);
+        whenUnlocked(res, () => handleControl(parts.control, req, res, path, body), unavailable);
       } catch {
         fail(res);
       }

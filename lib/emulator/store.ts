@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { DataFileBusy, realFile, tryLock, writeWhole } from './data-file.js';
 
 /** A gender as the user picked it; each Sngine generation sends it differently. */
 export type EmulatorGender = 'male' | 'female' | 'other';
@@ -583,11 +584,14 @@ export class Store {
   /**
    * Runs a change to apps or users. With a data file, under its lock: first take in what other
    * emulators (worker threads, other processes) wrote, then change, then write the whole file.
+   * While another emulator holds the lock it throws DataFileBusy at once, having changed nothing:
+   * waiting here would freeze every request (see retryWhileBusy).
    */
   private mutate<T>(change: () => T): T {
-    const file = this.options.dataFile;
-    if (!file) return change();
-    const release = lockFile(file);
+    if (!this.options.dataFile) return change();
+    const file = realFile(this.options.dataFile);
+    const release = tryLock(file);
+    if (!release) throw new DataFileBusy(this.options.dataFile);
     try {
       if (existsSync(file)) {
         try {
@@ -606,43 +610,8 @@ export class Store {
 
   private write(file: string): void {
     const state: PersistedState = { apps: [...this.apps.values()], users: [...this.users.values()], lastUserId: this.lastUserId };
-    // Write then rename, so a crash mid-write never leaves a half file to load next time. The
-    // temporary name is this save's own: emulators in one process (worker threads) share a pid.
-    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      writeFileSync(temporary, JSON.stringify(state, null, 2) + '\n');
-      renameSync(temporary, file);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
+    writeWhole(file, JSON.stringify(state, null, 2) + '\n');
     this.seenOnDisk = new Set([...state.apps.map((a) => appRecord(a.appId)), ...state.users.map((u) => userRecord(u.userId))]);
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Takes `{file}.lock`, waiting for another holder; returns its release. Saves are synchronous,
- * so the wait is too (a few milliseconds). A lock left by a crashed holder is broken after 5 s.
- */
-function lockFile(file: string): () => void {
-  const lock = `${file}.lock`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      return () => rmSync(lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    try {
-      if (Date.now() - statSync(lock).mtimeMs > 5_000) rmSync(lock, { force: true });
-    } catch {
-      // Released meanwhile: try again.
-    }
-    if (Date.now() > deadline) throw new Error(`the emulator data file ${file} stayed locked for 10 s; remove ${lock} if no emulator uses it`);
-    Atomics.wait(sleeper, 0, 0, 2);
   }
 }
 
