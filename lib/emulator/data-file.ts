@@ -9,7 +9,25 @@ export const lockWaitMs = 10_000;
 /** A lock older than this was left by a holder that crashed: saves take milliseconds. */
 const staleLockMs = 5_000;
 
-/** Thrown before anything changed: another emulator is writing the data file right now. */
+/**
+ * Thrown by an in-process change (`addUser()`, `reset()`, …) while another emulator is writing the
+ * shared data file, before anything changed: the call can simply be made again.
+ *
+ * @example
+ * ```ts
+ * import { DataFileBusy } from 'passport-kvixi/emulator';
+ *
+ * for (;;) {
+ *   try {
+ *     emu.addUser({ username: 'omar' });
+ *     break;
+ *   } catch (error) {
+ *     if (!(error instanceof DataFileBusy)) throw error;
+ *     await new Promise((resolve) => setTimeout(resolve, 5));
+ *   }
+ * }
+ * ```
+ */
 export class DataFileBusy extends Error {
   override readonly name = 'DataFileBusy';
   constructor(readonly file: string) {

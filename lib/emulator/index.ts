@@ -10,6 +10,7 @@ import {
   appProblem, Store, userProblem, type EmulatorApp, type EmulatorUser, type NewApp, type NewUser,
 } from './store.js';
 
+export { DataFileBusy } from './data-file.js';
 export type { EmulatorFault, FaultEndpoint } from './faults.js';
 export type { LoginDecision, QueuedLogin } from './login-queue.js';
 export type { RecordedRequest } from './request-log.js';

@@ -187,6 +187,12 @@ describe('kvixi-emulator', () => {
     }
   });
 
+  it('says the dashboard and the control API are off beyond loopback without a token', async () => {
+    const { output } = await start(['--host', '0.0.0.0']);
+    expect(output).toContain('Apps dashboard: off (listening beyond loopback; set --admin-token to turn it on)');
+    expect(output).toContain('Control API:    off (listening beyond loopback; set --admin-token to turn it on)');
+  });
+
   it('says to use --port, in one line and without a stack, when the port is taken', async () => {
     const { url } = await start([]);
     const busy = await run(['--port', new URL(url).port]);

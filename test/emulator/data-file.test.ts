@@ -3,7 +3,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type KvixiEmulator } from '../../lib/emulator/index.js';
+import { DataFileBusy, startEmulator, type KvixiEmulator } from '../../lib/emulator/index.js';
 
 // The --data file holds app secrets and passwords: private from the start, its mode and its
 // symbolic link kept, and a lock another process holds never freezes the emulator.
@@ -110,6 +110,7 @@ describe('while another process holds the lock', () => {
     const emu = await start();
     await holdLock(`${dataFile}.lock`, 3000);
     const started = performance.now();
+    expect(() => emu.addUser({ username: 'refused' })).toThrow(DataFileBusy);
     expect(() => emu.addUser({ username: 'refused' })).toThrow(expect.objectContaining({
       name: 'DataFileBusy',
       message: `the emulator data file ${dataFile} is being written by another emulator; try again (the pages and the HTTP control API wait for it)`,
