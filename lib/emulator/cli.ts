@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   startEmulator, type AuthorizeMethod, type EmulatorOptions, type KvixiEmulator, type NewApp, type NewUser, type SiteLanguage,
   type SngineVersion,
 } from './index.js';
-import { isLoopbackHost } from './control.js';
+import { adminTokenProblem, isLoopbackHost } from './access.js';
 import { sngineVersions } from './site.js';
 import { appProblem, userProblem } from './store.js';
 
@@ -32,9 +33,11 @@ Options:
                              (default http://localhost:3000/auth/kvixi/callback)
   --app-id <digits>          pin the ready-made app's app_id (default: a new one each start)
   --app-secret <secret>      pin the ready-made app's app_secret
-  --admin-token <token>      require "Authorization: Bearer <token>" on the HTTP control
-                             API (/__emulator/...); needed to turn it on when --host is
-                             not a loopback address
+  --admin-token [<token>]    require this token (32+ characters) on the HTTP control API
+                             (Authorization: Bearer) and the apps dashboard (the browser
+                             asks for it as a password); needed to turn both on when
+                             --host is not a loopback address; without a value, a new
+                             one is made and printed
   --site-name <name>         the site's name on its pages (default Kvixi)
   --language <code>          site language for gender names: en_us (default) or ar_sa
   -h, --help                 show this help
@@ -95,6 +98,14 @@ function readSeed(file: string): { users?: NewUser[]; apps?: NewApp[] } {
   return seed as { users?: NewUser[]; apps?: NewApp[] };
 }
 
+/** `--admin-token` with no value after it (last, or before another flag) asks for a new token. */
+function withGeneratedToken(argv: string[]): { args: string[]; generated?: string } {
+  const at = argv.indexOf('--admin-token');
+  if (at === -1 || (argv[at + 1] !== undefined && !argv[at + 1]!.startsWith('-'))) return { args: argv };
+  const generated = randomBytes(32).toString('hex');
+  return { args: [...argv.slice(0, at), `--admin-token=${generated}`, ...argv.slice(at + 1)], generated };
+}
+
 function optionsFrom(argv: string[]): EmulatorOptions | 'help' {
   let values;
   try {
@@ -148,9 +159,9 @@ function optionsFrom(argv: string[]): EmulatorOptions | 'help' {
     throw new UsageError('--app-secret must be visible ASCII characters without spaces');
   }
   const adminToken = values['admin-token'];
-  if (adminToken !== undefined && !/^[\x21-\x7e]+$/.test(adminToken)) {
-    throw new UsageError('--admin-token must be visible ASCII characters without spaces');
-  }
+  // Never echo the token.
+  const tokenProblem = adminToken === undefined ? undefined : adminTokenProblem(adminToken);
+  if (tokenProblem) throw new UsageError(`--admin-token must be ${tokenProblem}`);
   const seed = values.seed ? readSeed(values.seed) : { users: demoUsers };
   const apps = [...(seed.apps ?? [])];
   // The ready-made app is a seed too, so reset() keeps it and --data does not add it twice.
@@ -181,15 +192,23 @@ function shellValue(value: string): string {
 
 function controlAPILine(emu: KvixiEmulator, options: EmulatorOptions): string {
   const where = `${emu.url}/__emulator/`;
-  if (options.adminToken !== undefined) return `Control API:    ${where}  (send Authorization: Bearer <your --admin-token>)`;
+  if (options.adminToken !== undefined) return `Control API:    ${where}  (send Authorization: Bearer <admin token>)`;
   if (isLoopbackHost(options.host ?? '127.0.0.1')) return `Control API:    ${where}  (loopback only)`;
   return 'Control API:    off (listening beyond loopback; set --admin-token to turn it on)';
 }
 
+function dashboardLine(emu: KvixiEmulator, options: EmulatorOptions): string {
+  const where = `${emu.url}/developers/apps`;
+  if (options.adminToken !== undefined) return `${where}  (the browser asks for the admin token as the password)`;
+  if (isLoopbackHost(options.host ?? '127.0.0.1')) return where;
+  return 'off (listening beyond loopback; set --admin-token to turn it on)';
+}
+
 async function main(): Promise<void> {
   let parsed;
+  const { args, generated } = withGeneratedToken(process.argv.slice(2));
   try {
-    parsed = optionsFrom(process.argv.slice(2));
+    parsed = optionsFrom(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`kvixi-emulator: ${error.message}\nRun kvixi-emulator --help to see the options.\n`);
@@ -201,7 +220,15 @@ async function main(): Promise<void> {
     return;
   }
   const options = parsed;
-  const emu = await startEmulator(options);
+  let emu: KvixiEmulator;
+  try {
+    emu = await startEmulator(options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(`kvixi-emulator: port ${options.port} on ${options.host} is in use; choose another with --port <n> (--port 0 picks a free one)\n`);
+    process.exitCode = 1;
+    return;
+  }
 
   // Listen before printing: a script may send the signal as soon as it reads the output.
   const stop = (signal: string): void => {
@@ -228,7 +255,9 @@ async function main(): Promise<void> {
       lines.push(`KVIXI_BASE_URL=${shellValue(emu.url)} KVIXI_APP_ID=${app.appId} KVIXI_APP_SECRET=${shellValue(app.appSecret)}`);
     }
   }
-  lines.push('', `Apps dashboard: ${emu.url}/developers/apps`, controlAPILine(emu, options), 'Press Ctrl-C to stop.', '');
+  lines.push('', `Apps dashboard: ${dashboardLine(emu, options)}`, controlAPILine(emu, options));
+  if (generated !== undefined) lines.push(`Admin token:    ${generated}  (made for this run; pass --admin-token <token> to keep one)`);
+  lines.push('Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n'));
 }
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import type { EmulatorFault, FaultEndpoint } from './faults.js';
 import type { QueuedLogin } from './login-queue.js';
 import type { RecordedRequest } from './request-log.js';
 import type { EmulatorApp, EmulatorUser, NewApp, NewUser } from './store.js';
-import { fromAnotherOrigin, sameSecret } from './transport.js';
+import { adminRefusal, type AdminAccess } from './access.js';
+import { DataFileBusy } from './data-file.js';
 
 // The HTTP control API under `/__emulator/`: the in-process API as JSON, for a test suite (or a
 // browser test runner, or another language) that did not start the emulator itself.
@@ -28,13 +28,8 @@ export interface ControlTarget {
   clearRequests(): void;
 }
 
-/** Who may use the control API. */
-export interface ControlAccess {
-  /** Why the API is off, or undefined when it is on. */
-  off?: string | undefined;
-  /** When set, every call must carry `Authorization: Bearer <adminToken>`. */
-  adminToken?: string | undefined;
-}
+/** Who may use the control API: the same rules as every other page that administers the emulator. */
+export type ControlAccess = AdminAccess;
 
 export interface Control extends ControlAccess {
   target: ControlTarget;
@@ -45,22 +40,6 @@ export const controlPrefix = '/__emulator';
 
 export function isControlPath(path: string): boolean {
   return path === controlPrefix || path.startsWith(`${controlPrefix}/`);
-}
-
-/** Host names that can only mean this machine, so whether the API is on by default. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
-
-/**
- * A `Host` header naming this machine or an IP address. Without a token, a name that a web page
- * could own (DNS rebinding: `evil.example` resolving to 127.0.0.1) is refused.
- */
-function isLiteralHost(hostHeader: string | undefined): boolean {
-  if (!hostHeader) return false;
-  const name = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  return name === 'localhost' || name.endsWith('.localhost') || isIP(name) !== 0;
 }
 
 /** A caller's mistake: answered 400 (or another 4xx) with this message. */
@@ -193,23 +172,12 @@ function send(res: ServerResponse, status: number, json?: unknown, headers: Reco
 export const refuse = (res: ServerResponse, status: number, error: string, headers?: Record<string, string>): void =>
   send(res, status, { error }, headers);
 
-/**
- * Why this caller may not use the API, as the answer to send, or undefined when it may. In order:
- * the API is off; a page on another origin never; then the token, or without one a literal host.
- */
-function refusal(control: Control, req: IncomingMessage): { status: number; error: string; headers?: Record<string, string> } | undefined {
-  if (control.off !== undefined) return { status: 404, error: control.off };
-  if (fromAnotherOrigin(req)) return { status: 403, error: 'the control API refuses requests from a page on another origin' };
-  if (control.adminToken !== undefined) {
-    const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-    if (sameSecret(match?.[1], control.adminToken)) return undefined;
-    return { status: 401, error: 'the control API requires Authorization: Bearer <admin token>', headers: { 'WWW-Authenticate': 'Bearer' } };
-  }
-  if (!isLiteralHost(req.headers.host)) {
-    return { status: 403, error: 'the control API answers only a Host of localhost or an IP address unless an admin token is set' };
-  }
-  return undefined;
-}
+const refusals = {
+  off: (control: Control) => ({ status: 404, error: control.off! }),
+  origin: () => ({ status: 403, error: 'the control API refuses requests from a page on another origin' }),
+  token: () => ({ status: 401, error: 'the control API requires Authorization: Bearer <admin token>', headers: { 'WWW-Authenticate': 'Bearer' } }),
+  host: () => ({ status: 403, error: 'the control API answers only a Host of localhost or an IP address unless an admin token is set' }),
+} satisfies Record<string, (control: Control) => { status: number; error: string; headers?: Record<string, string> }>;
 
 function parseBody(req: IncomingMessage, raw: Buffer | undefined): Body {
   if (!raw || raw.length === 0) return undefined;
@@ -228,8 +196,11 @@ function parseBody(req: IncomingMessage, raw: Buffer | undefined): Body {
 
 /** `/__emulator/*`: answers every call with JSON (or 204), never with a page. */
 export function handleControl(control: Control, req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer | undefined): void {
-  const refused = refusal(control, req);
-  if (refused) return refuse(res, refused.status, refused.error, refused.headers);
+  const why = adminRefusal(control, req);
+  if (why) {
+    const refused: { status: number; error: string; headers?: Record<string, string> } = refusals[why](control);
+    return refuse(res, refused.status, refused.error, refused.headers);
+  }
   const method = req.method ?? 'GET';
   const subPath = path.slice(controlPrefix.length).replace(/(.)\/$/, '$1');
   const matching = routes.filter((route) => route.path.test(subPath));
@@ -244,6 +215,8 @@ export function handleControl(control: Control, req: IncomingMessage, res: Serve
     const answer = route.run(control.target, parseBody(req, raw), route.path.exec(subPath)!);
     send(res, answer.status, answer.json);
   } catch (error) {
+    // The server runs the call again once the data file's lock is free.
+    if (error instanceof DataFileBusy) throw error;
     if (error instanceof ControlError) return refuse(res, error.status, error.message);
     // The in-process API throws a TypeError naming the field for every bad argument.
     if (error instanceof TypeError) return refuse(res, 400, error.message);

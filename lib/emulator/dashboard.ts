@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AdminRefusal } from './access.js';
 import { html, type SafeHtml } from './html.js';
 import { fullName, sendNotFound, sendPage, signedInUser } from './pages.js';
 import { isBlank } from './php.js';
@@ -69,4 +70,19 @@ export function appsDashboard(site: Site, req: IncomingMessage, res: ServerRespo
   }
   site.store.registerApp(app);
   redirect(res, '/developers/apps');
+}
+
+const refusals: Record<AdminRefusal, { status: number; message: string }> = {
+  off: { status: 404, message: 'The apps dashboard is off: this emulator listens beyond this machine without an admin token. Start it with --admin-token to use the dashboard.' },
+  origin: { status: 403, message: 'The apps dashboard opens only from this site: type its address into the address bar.' },
+  token: { status: 401, message: "The apps dashboard needs this emulator's admin token: enter it as the password (any user name)." },
+  host: { status: 403, message: 'The apps dashboard answers only a Host of localhost or an IP address unless an admin token is set.' },
+};
+
+/** The dashboard's answer to a request the admin rules refuse; 401 asks the browser for the token (HTTP Basic). */
+export function refuseDashboard(site: Site, res: ServerResponse, why: AdminRefusal): void {
+  const { status, message } = refusals[why];
+  if (why === 'token') res.setHeader('WWW-Authenticate', `Basic realm="${site.name} emulator admin", charset="UTF-8"`);
+  sendPage(site, res, status, 'Apps', html`<div class="card"><h1>Apps</h1><p class="error">${message}</p>
+<a class="button" href="/">Home</a></div>`);
 }

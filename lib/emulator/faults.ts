@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * The endpoints that `failNext` can break.
  *
@@ -13,6 +15,7 @@ export type FaultEndpoint = 'oauth' | 'authorize' | 'get_user_info';
  * - `error`: the provider refuses with this message (`{"error":true,"message":…}`, or an HTML
  *   page for `oauth`), HTTP 200 as the real server does.
  * - `http`: a raw reply with this status and body, e.g. a PHP warning or a 502 from a proxy.
+ *   Without a body, a 4xx or 5xx answers the page a proxy (nginx) writes for it: `502 Bad Gateway`.
  * - `delay`: the normal answer, after `ms` milliseconds.
  * - `hang`: no answer at all until the emulator closes.
  *
@@ -76,4 +79,18 @@ function validate(fault: EmulatorFault): void {
     default:
       throw new TypeError('a fault requires type error, http, delay or hang');
   }
+}
+
+/** The error page nginx writes for a status (`<h1>502 Bad Gateway</h1>`), with the `lang`, title and landmarks a page needs. */
+export function proxyErrorPage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
+<body>
+<main><center><h1>${title}</h1></center></main>
+<hr><footer><center>nginx</center></footer>
+</body>
+</html>
+`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { isLoopbackHost, type ControlAccess } from './control.js';
+import { adminTokenProblem, isLoopbackHost, type AdminAccess } from './access.js';
+import { retryWhileBusy } from './data-file.js';
 import { FaultQueue, type EmulatorFault, type FaultEndpoint } from './faults.js';
 import { LoginQueue, loginDecisions, type QueuedLogin } from './login-queue.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
@@ -9,6 +10,7 @@ import {
   appProblem, Store, userProblem, type EmulatorApp, type EmulatorUser, type NewApp, type NewUser,
 } from './store.js';
 
+export { DataFileBusy } from './data-file.js';
 export type { EmulatorFault, FaultEndpoint } from './faults.js';
 export type { LoginDecision, QueuedLogin } from './login-queue.js';
 export type { RecordedRequest } from './request-log.js';
@@ -182,9 +184,8 @@ function checkOptions(options: EmulatorOptions): void {
   if (rememberApprovals !== undefined && typeof rememberApprovals !== 'boolean') {
     throw new TypeError('startEmulator() requires rememberApprovals to be true or false');
   }
-  if (adminToken !== undefined && !(typeof adminToken === 'string' && /^[\x21-\x7e]+$/.test(adminToken))) {
-    throw new TypeError('startEmulator() requires adminToken to be a non-empty string of visible ASCII characters');
-  }
+  const tokenProblem = adminToken === undefined ? undefined : adminTokenProblem(adminToken);
+  if (tokenProblem) throw new TypeError(`startEmulator() requires adminToken to be ${tokenProblem}`);
   for (const list of ['users', 'apps'] as const) {
     if (options[list] !== undefined && !Array.isArray(options[list])) throw new TypeError(`startEmulator() requires ${list} to be an array`);
   }
@@ -199,13 +200,14 @@ function checkOptions(options: EmulatorOptions): void {
   });
 }
 
-function seed(store: Store, options: EmulatorOptions): void {
-  for (const user of options.users ?? []) store.seedUser(user);
-  for (const app of options.apps ?? []) store.seedApp(app);
+/** Seeds while another emulator may be saving the same data file: waits for it without blocking. */
+async function seed(store: Store, options: EmulatorOptions): Promise<void> {
+  for (const user of options.users ?? []) await retryWhileBusy(() => store.seedUser(user));
+  for (const app of options.apps ?? []) await retryWhileBusy(() => store.seedApp(app));
 }
 
 /** The control API is on for loopback hosts, or anywhere with a token, never open to a network. */
-function controlAccess(host: string, adminToken: string | undefined): ControlAccess {
+function controlAccess(host: string, adminToken: string | undefined): AdminAccess {
   if (adminToken !== undefined) return { adminToken };
   if (isLoopbackHost(host)) return {};
   return { off: `the control API is off: the emulator listens on ${host}, beyond this machine, without an admin token (adminToken, --admin-token)` };
@@ -248,7 +250,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Kvix
     accessTokenTTL: options.accessTokenTTL ?? 3600,
     dataFile: options.dataFile,
   });
-  seed(store, options);
+  await seed(store, options);
   store.markInitial();
   const version = options.sngineVersion === undefined ? undefined : sngineVersions[options.sngineVersion];
   const site: Site = {

@@ -5,7 +5,7 @@ import { avatarPath, fullName, sendErrorPage, sendNotFound, sendPage, sessionCoo
 import { intval, isBlank } from './php.js';
 import type { LoginDecision } from './login-queue.js';
 import type { Site } from './site.js';
-import type { EmulatorApp, EmulatorGender, EmulatorUser } from './store.js';
+import { maxSignupUsers, type EmulatorApp, type EmulatorGender, type EmulatorUser } from './store.js';
 import { cookie, param, redirect } from './transport.js';
 
 // The browser side of "Log in with": sign-in, consent, and the redirect that carries the auth key.
@@ -109,12 +109,15 @@ function takeQueuedLogin(site: Site): { user: EmulatorUser; decision: LoginDecis
   return undefined;
 }
 
+/** The usual cause in development, which the real site has no reason to name. */
+const unknownAppNote = 'For developers: kvixi-emulator makes a new app_id and app_secret on every start unless it is given --app-id and --app-secret, or --data; use the ones it printed last.';
+
 /** `GET|POST /api/oauth?app_id=…` */
 export function oauthPage(site: Site, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, form: URLSearchParams | undefined): void {
   const rawAppId = param(query, 'app_id');
   if (!site.developersEnabled || isBlank(rawAppId)) return sendNotFound(site, res);
   const app = site.store.apps.get(String(intval(rawAppId!)));
-  if (!app) return sendErrorPage(site, res, messages.unknownApp);
+  if (!app) return sendErrorPage(site, res, messages.unknownApp, unknownAppNote);
 
   const queued = takeQueuedLogin(site);
   if (queued) {
@@ -162,6 +165,9 @@ export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | 
   const firstname = field('firstname');
   const refuse = (message: string): void => signInPage(site, res, returnTo, { form: 'signup', message }, form);
   if (!firstname) return refuse('A first name is required.');
+  if (site.store.users.size >= maxSignupUsers) {
+    return refuse(`This site already has ${maxSignupUsers.toLocaleString('en')} users, the most this page creates: delete some, or reset the emulator.`);
+  }
   const username = field('username');
   if (username !== undefined && !/^[A-Za-z0-9_.]{3,64}$/.test(username)) {
     return refuse('A username has 3 to 64 letters, digits, dots or underscores.');

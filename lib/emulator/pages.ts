@@ -35,8 +35,9 @@ export function sendNotFound(site: Site, res: ServerResponse): void {
 <p>The requested URL was not found on this server.</p><a class="button" href="/">Home</a></div>`, viewer(site, res));
 }
 
-export function sendErrorPage(site: Site, res: ServerResponse, message: string): void {
+/** `developerNote`: a line only the emulator adds, below Sngine's own words. */
+export function sendErrorPage(site: Site, res: ServerResponse, message: string, developerNote?: string): void {
   // Sngine answers its error pages with HTTP 200.
   sendPage(site, res, 200, 'Error', html`<div class="card"><h1>Error</h1><p class="error">${message}</p>
-<a class="button" href="/">Home</a></div>`, viewer(site, res));
+${developerNote ? html`<p class="muted">${developerNote}</p>` : ''}<a class="button" href="/">Home</a></div>`, viewer(site, res));
 }

@@ -12,7 +12,7 @@ const profilePath = /^\/([A-Za-z0-9_.]{3,64})\/?$/;
 export function profilePage(site: Site, req: IncomingMessage, res: ServerResponse, path: string): boolean {
   const wanted = profilePath.exec(path)?.[1]?.toLowerCase();
   if (!wanted) return false;
-  const user = [...site.store.users.values()].find((candidate) => candidate.username.toLowerCase() === wanted);
+  const user = site.store.findByUsername(wanted);
   if (!user) return false;
   const since = user.registered.slice(0, 10);
   const body = html`<div class="card"><div class="profile">

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { watchApiCall } from './api-calls.js';
+import { adminRefusal } from './access.js';
 import { authorize } from './authorize.js';
+import { DataFileBusy, retryWhileBusy } from './data-file.js';
 import { handleControl, isControlPath, refuse, type Control } from './control.js';
-import { appsDashboard, homePage } from './dashboard.js';
-import type { EmulatorFault, FaultEndpoint, FaultQueue } from './faults.js';
+import { appsDashboard, homePage, refuseDashboard } from './dashboard.js';
+import { proxyErrorPage, type EmulatorFault, type FaultEndpoint, type FaultQueue } from './faults.js';
 import { defaultAvatarPng, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
@@ -86,6 +88,9 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
   }
   if (path === '/developers/apps' || path === '/developers/apps/') {
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+    // It shows every app_secret: the control API's rules, not a public page's.
+    const refused = adminRefusal(parts.control, req);
+    if (refused) return refuseDashboard(site, res, refused);
     return appsDashboard(site, req, res, form);
   }
   if (req.method === 'GET' || req.method === 'HEAD') {
@@ -122,7 +127,7 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
         else sendApiError(res, fault.message);
         return true;
       case 'http':
-        sendText(res, fault.status, fault.body ?? '', fault.contentType ?? 'text/html; charset=UTF-8');
+        sendText(res, fault.status, fault.body ?? (fault.status >= 400 ? proxyErrorPage(fault.status) : ''), fault.contentType ?? 'text/html; charset=UTF-8');
         return true;
       case 'hang':
         // Never answered: close() destroys the socket.
@@ -145,6 +150,27 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
     else res.destroy();
   }
 
+  /**
+   * Runs a handler; one that met another emulator's lock on the data file (before answering) runs
+   * again a few milliseconds later, so no request freezes the others, up to a bound.
+   */
+  function whenUnlocked(res: ServerResponse, handler: () => void, unavailable: (message: string) => void): void {
+    try {
+      return handler();
+    } catch (error) {
+      if (!(error instanceof DataFileBusy) || res.headersSent) throw error;
+    }
+    retryWhileBusy(handler).catch((error: unknown) => {
+      if (res.headersSent) return fail(res);
+      unavailable(error instanceof Error ? error.message : 'the data file stayed locked');
+    });
+  }
+
+  const pageUnavailable = (res: ServerResponse) => (): void => {
+    res.setHeader('Retry-After', '1');
+    sendText(res, 503, "Service Unavailable: the emulator's data file stayed locked by another process; try again.\n");
+  };
+
   function respond(incoming: Incoming): void {
     const { req, path, query, form, res } = incoming;
     const received = { time: parts.site.store.now(), method: req.method ?? 'GET', path, query, form };
@@ -153,7 +179,7 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
     const fault = endpoint && parts.faults.take(endpoint);
     const api = apiName(path);
     if (api !== undefined) watchApiCall(api, received, res, fault !== undefined);
-    if (!endpoint || !fault) return route(parts, incoming);
+    if (!endpoint || !fault) return whenUnlocked(res, () => route(parts, incoming), pageUnavailable(res));
     applyFault(incoming, endpoint, fault).then(
       (answered) => answered || route(parts, incoming),
       () => fail(res),
@@ -161,14 +187,15 @@ export function startServer(parts: ServerParts, port: number, host: string): Pro
   }
 
   function control(req: IncomingMessage, res: ServerResponse, path: string): void {
-    if (!hasBody(req)) return handleControl(parts.control, req, res, path, undefined);
+    const unavailable = (message: string): void => refuse(res, 503, message, { 'Retry-After': '1' });
+    if (!hasBody(req)) return whenUnlocked(res, () => handleControl(parts.control, req, res, path, undefined), unavailable);
     readBody(req, parts.bodyLimit, (error, body) => {
       if (error instanceof BodyTooLarge) {
         return refuse(res, 413, `the body is larger than ${parts.bodyLimit} bytes`, { Connection: 'close' });
       }
       if (error) return void res.destroy();
       try {
-        handleControl(parts.control, req, res, path, body);
+        whenUnlocked(res, () => handleControl(parts.control, req, res, path, body), unavailable);
       } catch {
         fail(res);
       }

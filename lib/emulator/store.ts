@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { DataFileBusy, realFile, tryLock, writeWhole } from './data-file.js';
 
 /** A gender as the user picked it; each Sngine generation sends it differently. */
 export type EmulatorGender = 'male' | 'female' | 'other';
@@ -110,6 +111,8 @@ export type TokenLookup =
 interface PersistedState {
   apps: EmulatorApp[];
   users: EmulatorUser[];
+  /** The highest userId ever given, so a deleted user's id is never given again (Sngine's auto-increment). */
+  lastUserId: number;
 }
 
 export interface StoreOptions {
@@ -122,6 +125,13 @@ const hex32 = (): string => randomBytes(16).toString('hex');
 const pairKey = (appId: string, userId: string): string => `${appId}:${userId}`;
 const appRecord = (appId: string): string => `app:${appId}`;
 const userRecord = (userId: string): string => `user:${userId}`;
+
+/** How long a sign-in on the emulator's pages lasts, in seconds of its clock: a day. */
+export const sessionTTL = 86_400;
+/** Users the sign-up page creates at most: anyone can use it, so it must not grow the site without end. */
+export const maxSignupUsers = 10_000;
+/** Sign-ins kept at most; one more signs the oldest out. */
+export const maxSessions = 10_000;
 
 /** Unused auth keys kept per (app, user); issuing one more makes the oldest stop working. */
 export const maxUnusedAuthKeys = 5;
@@ -229,6 +239,10 @@ export function sqlDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** The range of MySQL's DATETIME, where Sngine keeps dates. */
+const earliestTime = Date.UTC(1000, 0, 1);
+const latestTime = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 /** Apps, users, approvals, auth keys and tokens of one emulated site, on one clock. */
 export class Store {
   readonly apps = new Map<string, EmulatorApp>();
@@ -239,11 +253,18 @@ export class Store {
   private readonly authKeysByPair = new Map<string, string[]>();
   private readonly tokensByPair = new Map<string, IssuedToken>();
   private readonly tokens = new Map<string, IssuedToken>();
-  private readonly sessions = new Map<string, string>();
+  /** Signed-in browsers, oldest first: a session lasts `sessionTTL` on the emulator's clock. */
+  private readonly sessions = new Map<string, { userId: string; startedAt: number }>();
+  /** Users by lowercased username and by lowercased e-mail; rebuilt after a removal. */
+  private byUsername = new Map<string, EmulatorUser>();
+  private byEmail = new Map<string, EmulatorUser>();
+  private loginIndexStale = false;
   /** The records the data file held when this store last read or wrote it. */
   private seenOnDisk = new Set<string>();
   private clockOffset = 0;
-  private initial: { apps: EmulatorApp[]; users: EmulatorUser[] } = { apps: [], users: [] };
+  /** Only goes up, except on reset(): a new user never gets a deleted user's id, approvals and all. */
+  private lastUserId = 0;
+  private initial: { apps: EmulatorApp[]; users: EmulatorUser[]; lastUserId: number } = { apps: [], users: [], lastUserId: 0 };
 
   constructor(private readonly options: StoreOptions) {
     if (options.dataFile && existsSync(options.dataFile)) this.load(options.dataFile);
@@ -251,7 +272,7 @@ export class Store {
 
   /** Remembers the current apps and users as the state `reset()` returns to. */
   markInitial(): void {
-    this.initial = { apps: [...this.apps.values()], users: [...this.users.values()] };
+    this.initial = { apps: [...this.apps.values()], users: [...this.users.values()], lastUserId: this.lastUserId };
   }
 
   /** Back to the marked apps and users, with no approvals, keys, tokens or sessions, on the real clock. */
@@ -264,6 +285,8 @@ export class Store {
     this.users.clear();
     for (const app of this.initial.apps) this.apps.set(app.appId, app);
     for (const user of this.initial.users) this.users.set(user.userId, user);
+    this.loginIndexStale = true;
+    this.lastUserId = this.initial.lastUserId;
     this.approvals.clear();
     this.authKeys.clear();
     this.authKeysByPair.clear();
@@ -279,6 +302,11 @@ export class Store {
 
   advance(seconds: number): void {
     if (!Number.isFinite(seconds)) throw new TypeError('advance() requires a finite number of seconds');
+    const next = this.now() + seconds * 1000;
+    // Past these, sqlDate() and every user created would fail (or Date itself, past year 275760).
+    if (!(next >= earliestTime && next <= latestTime)) {
+      throw new TypeError(`advance(${seconds}) would move the clock outside 1000-01-01 to 9999-12-31 (UTC), the dates Sngine stores`);
+    }
     this.clockOffset += seconds * 1000;
   }
 
@@ -314,7 +342,11 @@ export class Store {
   }
 
   deleteUser(userId: string): boolean {
-    return this.mutate(() => this.users.delete(userId));
+    return this.mutate(() => {
+      const deleted = this.users.delete(userId);
+      if (deleted) this.loginIndexStale = true;
+      return deleted;
+    });
   }
 
   private insertApp(input: NewApp): EmulatorApp {
@@ -355,16 +387,38 @@ export class Store {
       website: input.website ?? null,
     };
     this.users.set(userId, user);
+    this.index(user);
+    this.lastUserId = Math.max(this.lastUserId, Number(userId));
     return { ...user };
   }
 
   /** Finds a user by username or e-mail, case-insensitively as MySQL compares them. */
   findByLogin(login: string): EmulatorUser | undefined {
     const wanted = login.trim().toLowerCase();
-    for (const user of this.users.values()) {
-      if (user.username.toLowerCase() === wanted || user.email.toLowerCase() === wanted) return user;
-    }
-    return undefined;
+    this.refreshLoginIndex();
+    return this.byUsername.get(wanted) ?? this.byEmail.get(wanted);
+  }
+
+  /** Finds a user by username only, as a profile URL names them. */
+  findByUsername(username: string): EmulatorUser | undefined {
+    this.refreshLoginIndex();
+    return this.byUsername.get(username.toLowerCase());
+  }
+
+  private index(user: EmulatorUser): void {
+    // The first user with a name keeps it, as a scan in insertion order would find them.
+    const username = user.username.toLowerCase();
+    const email = user.email.toLowerCase();
+    if (!this.byUsername.has(username)) this.byUsername.set(username, user);
+    if (!this.byEmail.has(email)) this.byEmail.set(email, user);
+  }
+
+  private refreshLoginIndex(): void {
+    if (!this.loginIndexStale) return;
+    this.byUsername = new Map();
+    this.byEmail = new Map();
+    for (const user of this.users.values()) this.index(user);
+    this.loginIndexStale = false;
   }
 
   hasApproved(appId: string, userId: string): boolean {
@@ -429,15 +483,29 @@ export class Store {
     return { ok: true, user: this.users.get(issued.userId) };
   }
 
+  /** Signs a browser in. Anyone can, so the oldest sessions make room past `maxSessions`, and expired ones go first. */
   startSession(userId: string): string {
+    for (const [id, session] of this.sessions) {
+      if (this.sessions.size < maxSessions && !this.sessionExpired(session)) break;
+      this.sessions.delete(id);
+    }
     const id = hex32();
-    this.sessions.set(id, userId);
+    this.sessions.set(id, { userId, startedAt: this.now() });
     return id;
   }
 
   sessionUser(sessionId: string | undefined): EmulatorUser | undefined {
-    const userId = sessionId === undefined ? undefined : this.sessions.get(sessionId);
-    return userId === undefined ? undefined : this.users.get(userId);
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (!session) return undefined;
+    if (this.sessionExpired(session)) {
+      this.sessions.delete(sessionId!);
+      return undefined;
+    }
+    return this.users.get(session.userId);
+  }
+
+  private sessionExpired(session: { startedAt: number }): boolean {
+    return this.now() - session.startedAt >= sessionTTL * 1000;
   }
 
   endSession(sessionId: string | undefined): void {
@@ -456,9 +524,7 @@ export class Store {
   }
 
   private nextUserId(): number {
-    let max = 0;
-    for (const id of this.users.keys()) max = Math.max(max, Number(id) || 0);
-    return max + 1;
+    return this.lastUserId + 1;
   }
 
   private freeUsername(base: string): string {
@@ -479,6 +545,9 @@ export class Store {
     const problem = (Array.isArray(state.users) ? state.users : []).map((user, i) => userProblem(user, `users[${i}].`)).find(Boolean)
       ?? (Array.isArray(state.apps) ? state.apps : []).map((app, i) => appProblem(app, `apps[${i}].`)).find(Boolean);
     if (problem) throw new TypeError(`the emulator data file ${file} needs ${problem}`);
+    if (state.lastUserId !== undefined && !(Number.isSafeInteger(state.lastUserId) && state.lastUserId >= 0)) {
+      throw new TypeError(`the emulator data file ${file} needs lastUserId to be a whole number`);
+    }
     this.absorb(state);
   }
 
@@ -494,26 +563,35 @@ export class Store {
       if (onDisk.has(record)) continue;
       const [kind, id] = [record.slice(0, record.indexOf(':')), record.slice(record.indexOf(':') + 1)];
       if (kind === 'app') this.apps.delete(id);
-      else this.users.delete(id);
+      else if (this.users.delete(id)) this.loginIndexStale = true;
     }
     // Records that another writer got wrong are left out rather than served.
     for (const app of apps) {
       if (!this.apps.has(app.appId) && !appProblem(app)) this.apps.set(app.appId, { ...app, redirectURL: encodeRedirectURL(app.redirectURL) });
     }
     for (const user of users) {
-      if (!this.users.has(user.userId) && !userProblem(user)) this.users.set(user.userId, user);
+      if (!this.users.has(user.userId) && !userProblem(user)) {
+        this.users.set(user.userId, user);
+        this.index(user);
+      }
     }
+    // Another emulator's newest id counts even when it deleted that user since.
+    const theirs = Number.isSafeInteger(state.lastUserId) ? state.lastUserId! : 0;
+    this.lastUserId = users.reduce((last, u) => Math.max(last, Number(u.userId) || 0), Math.max(this.lastUserId, theirs));
     this.seenOnDisk = onDisk;
   }
 
   /**
    * Runs a change to apps or users. With a data file, under its lock: first take in what other
    * emulators (worker threads, other processes) wrote, then change, then write the whole file.
+   * While another emulator holds the lock it throws DataFileBusy at once, having changed nothing:
+   * waiting here would freeze every request (see retryWhileBusy).
    */
   private mutate<T>(change: () => T): T {
-    const file = this.options.dataFile;
-    if (!file) return change();
-    const release = lockFile(file);
+    if (!this.options.dataFile) return change();
+    const file = realFile(this.options.dataFile);
+    const release = tryLock(file);
+    if (!release) throw new DataFileBusy(this.options.dataFile);
     try {
       if (existsSync(file)) {
         try {
@@ -531,44 +609,9 @@ export class Store {
   }
 
   private write(file: string): void {
-    const state: PersistedState = { apps: [...this.apps.values()], users: [...this.users.values()] };
-    // Write then rename, so a crash mid-write never leaves a half file to load next time. The
-    // temporary name is this save's own: emulators in one process (worker threads) share a pid.
-    const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      writeFileSync(temporary, JSON.stringify(state, null, 2) + '\n');
-      renameSync(temporary, file);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
+    const state: PersistedState = { apps: [...this.apps.values()], users: [...this.users.values()], lastUserId: this.lastUserId };
+    writeWhole(file, JSON.stringify(state, null, 2) + '\n');
     this.seenOnDisk = new Set([...state.apps.map((a) => appRecord(a.appId)), ...state.users.map((u) => userRecord(u.userId))]);
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Takes `{file}.lock`, waiting for another holder; returns its release. Saves are synchronous,
- * so the wait is too (a few milliseconds). A lock left by a crashed holder is broken after 5 s.
- */
-function lockFile(file: string): () => void {
-  const lock = `${file}.lock`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      return () => rmSync(lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    try {
-      if (Date.now() - statSync(lock).mtimeMs > 5_000) rmSync(lock, { force: true });
-    } catch {
-      // Released meanwhile: try again.
-    }
-    if (Date.now() > deadline) throw new Error(`the emulator data file ${file} stayed locked for 10 s; remove ${lock} if no emulator uses it`);
-    Atomics.wait(sleeper, 0, 0, 2);
   }
 }
 

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonEncode } from './php.js';
 
@@ -87,8 +87,13 @@ export function sendHtml(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
+/** Every run beyond visible ASCII as UTF-8 percent-escapes (a lone surrogate as U+FFFD), as a browser sends it. */
+const percentEncode = (run: string): string =>
+  [...Buffer.from(run, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+/** A 302; a Location beyond Latin-1 (`/€`, U+2028) would make Node throw, so it is percent-encoded first. */
 export function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
-  res.writeHead(302, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(302, { Location: location.replace(/[^\x21-\x7e]+/g, percentEncode), 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
   res.end();
 }
 
@@ -108,10 +113,9 @@ export function fromAnotherOrigin(req: IncomingMessage): boolean {
   return origin !== undefined && origin !== `http://${req.headers.host ?? ''}`;
 }
 
-/** Compares a secret without leaking through timing how much of it matched. */
+/** Compares a secret without leaking through timing how much of it matched, or how long it is. */
 export function sameSecret(given: string | undefined, expected: string): boolean {
   if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

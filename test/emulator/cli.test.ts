@@ -166,12 +166,47 @@ describe('kvixi-emulator', () => {
     });
   });
 
-  it('requires the --admin-token on every control call', async () => {
-    const { url, output } = await start(['--admin-token', 'cli-token-1']);
-    expect(output).toContain('send Authorization: Bearer <your --admin-token>');
-    expect(output).not.toContain('cli-token-1');
+  it('requires the --admin-token on every control call and on the apps dashboard', async () => {
+    const token = 'cli-token-1-'.repeat(3);
+    const { url, output } = await start(['--admin-token', token]);
+    expect(output).toContain('send Authorization: Bearer <admin token>');
+    expect(output).toContain('/developers/apps  (the browser asks for the admin token as the password)');
+    expect(output).not.toContain(token);
     expect((await fetch(`${url}/__emulator/users`)).status).toBe(401);
-    expect((await fetch(`${url}/__emulator/users`, { headers: { authorization: 'Bearer cli-token-1' } })).status).toBe(200);
+    expect((await fetch(`${url}/__emulator/users`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${url}/developers/apps`)).status).toBe(401);
+  });
+
+  it('makes and prints an admin token for --admin-token without a value, last or before another flag', async () => {
+    for (const args of [['--admin-token'], ['--admin-token', '--site-name', 'Kvixi']]) {
+      const { url, output } = await start(args);
+      const printed = /Admin token:\s+([0-9a-f]{64})\s/.exec(output)?.[1];
+      expect(printed, output).toBeDefined();
+      expect((await fetch(`${url}/__emulator/users`, { headers: { authorization: `Bearer ${printed}` } })).status).toBe(200);
+      expect((await fetch(`${url}/__emulator/users`)).status).toBe(401);
+    }
+  });
+
+  it('says the dashboard and the control API are off beyond loopback without a token', async () => {
+    const { output } = await start(['--host', '0.0.0.0']);
+    expect(output).toContain('Apps dashboard: off (listening beyond loopback; set --admin-token to turn it on)');
+    expect(output).toContain('Control API:    off (listening beyond loopback; set --admin-token to turn it on)');
+  });
+
+  it('says to use --port, in one line and without a stack, when the port is taken', async () => {
+    const { url } = await start([]);
+    const busy = await run(['--port', new URL(url).port]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe(`kvixi-emulator: port ${new URL(url).port} on 127.0.0.1 is in use; choose another with --port <n> (--port 0 picks a free one)\n`);
+    expect(busy.stdout).toBe('');
+  });
+
+  it('refuses an --admin-token shorter than 32 characters without echoing it', async () => {
+    const short = await run(['--admin-token', 'short-token']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('--admin-token must be at least 32 characters long');
+    expect(short.stderr).not.toContain('short-token');
+    expect(short.stdout).toBe('');
   });
 
   it('stores a redirect URL with a non-Latin-1 character encoded, and redirects to it', async () => {

@@ -77,6 +77,7 @@ describe('dataFile', () => {
     expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({
       apps: [{ appId: '1234567890123', appSecret: 'a'.repeat(32), name: 'Readable', domain: 'localhost', redirectURL: 'http://localhost/cb', description: '' }],
       users: [],
+      lastUserId: 0,
     });
   });
 
@@ -107,8 +108,15 @@ describe('dataFile', () => {
         Atomics.add(barrier, 0, 1);
         while (Atomics.load(barrier, 0) < 2) Atomics.wait(barrier, 0, 1, 5);
         const errors = [];
+        // The in-process API never waits for the other worker's lock: it throws DataFileBusy, having
+        // changed nothing, and the caller tries again.
         for (let i = 0; i < 100; i++) {
-          try { emu.addUser({ username: workerData.prefix + i }); } catch (error) { errors.push(error.message); }
+          for (;;) {
+            try { emu.addUser({ username: workerData.prefix + i }); break; } catch (error) {
+              if (error.name !== 'DataFileBusy') { errors.push(error.message); break; }
+              await new Promise((resolve) => setTimeout(resolve, 1));
+            }
+          }
         }
         await emu.close();
         parentPort.postMessage(errors);
