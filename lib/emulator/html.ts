@@ -106,7 +106,7 @@ button.copy{margin:0;padding:2px 10px;font-size:13px;background:var(--secondary)
 .actions{display:flex;gap:12px;align-items:center;flex-wrap:wrap}.actions button{margin:0}
 @media (max-width:560px){main{margin-top:16px;padding:0 12px}.card{padding:16px}.topbar .column{padding:8px 12px}}
 @media (max-width:480px){.account-name{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}}
-@media (max-width:360px){.value{font-size:12px;padding:4px}}
+@media (max-width:360px){.value{font-size:12px;padding:4px}.accounts button{padding:8px 10px;gap:10px}.accounts .avatar{width:36px;height:36px}.accounts .chevron{display:none}}
 `;
 
 /** The site's mark in the header: a white tile with three joined people, drawn rather than typed. */

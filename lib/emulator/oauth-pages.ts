@@ -64,9 +64,9 @@ function signInPage(site: Site, res: ServerResponse, returnTo: string, problem?:
   const open = (form: SignInProblem['form']): SafeHtml => (problem?.form === form ? html` open` : html``);
   const userList = users.length
     ? html`<ul class="accounts">${users.map((user) => html`<li><form method="post" action="/signin">${hidden}<input type="hidden" name="user_id" value="${user.userId}">
-<button type="submit" aria-labelledby="user-${user.userId}" aria-describedby="user-${user.userId}-login"><img class="avatar" src="${avatarPath(user)}" alt="">
-<span class="who"><span class="name" id="user-${user.userId}"><span class="visually-hidden">Sign in as </span>${fullName(user)}</span>
-<span class="muted" id="user-${user.userId}-login">@${user.username} · ${user.email}</span></span>${chevron}</button></form></li>`)}</ul>`
+<button type="submit"><img class="avatar" src="${avatarPath(user)}" alt="">
+<span class="who"><span class="name">Sign in as ${fullName(user)}</span>
+<span class="muted">@${user.username} · ${user.email}</span></span>${chevron}</button></form></li>`)}</ul>`
     : html`<p class="muted">No users yet: create one below.</p>`;
   const body = html`<div class="card narrow"><h1>Sign in to ${site.name}</h1>
 ${app ? html`<p>to continue to <strong>${app.name}</strong> (${hostOf(app.redirectURL)})</p>` : ''}
