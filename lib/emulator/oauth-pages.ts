@@ -176,7 +176,7 @@ export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | 
     return value ? value : undefined;
   };
   const firstname = field('firstname');
-  const refuse = (message: string, field: string): void => signInPage(site, res, returnTo, { form: 'signup', message, fields: [field] }, form);
+  const refuse = (message: string, input: string): void => signInPage(site, res, returnTo, { form: 'signup', message, fields: [input] }, form);
   if (!firstname) return refuse('A first name is required.', 'firstname');
   const username = field('username');
   if (username !== undefined && !/^[A-Za-z0-9_.]{3,64}$/.test(username)) {
