@@ -44,9 +44,13 @@ function shellValue(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-/** The line the CLI prints for an app, ready to paste into its environment. */
-function environmentLine(site: Site, app: EmulatorApp): string {
-  return `KVIXI_BASE_URL=${shellValue(site.url)} KVIXI_APP_ID=${app.appId} KVIXI_APP_SECRET=${shellValue(app.appSecret)}`;
+/**
+ * The line the CLI prints for an app, ready to paste into its environment. It may wrap between
+ * variables and after each `=`, so on a phone a value moves to a line of its own, whole.
+ */
+function environmentLine(site: Site, app: EmulatorApp): SafeHtml {
+  const variables = [['KVIXI_BASE_URL', shellValue(site.url)], ['KVIXI_APP_ID', app.appId], ['KVIXI_APP_SECRET', shellValue(app.appSecret)]];
+  return html`${variables.map(([name, value], i) => html`${i === 0 ? '' : ' '}${name}=<wbr>${value}`)}`;
 }
 
 // Copies the value a Copy button names; without the Clipboard API (plain http on a LAN address)

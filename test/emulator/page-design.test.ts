@@ -137,7 +137,7 @@ describe('the apps dashboard', () => {
     expect(page).toContain(`<section class="card" aria-labelledby="${id}-name"><h2 id="${id}-name">Acme Notes</h2>`);
     expect(page).toContain(`<code class="value" id="${id}-id">${app.appId}</code>`);
     expect(page).toContain(`<code class="value" id="${id}-secret">${app.appSecret}</code>`);
-    expect(page).toContain(`id="${id}-env" tabindex="0" aria-label="Environment line">KVIXI_BASE_URL=${emu.url} KVIXI_APP_ID=${app.appId} KVIXI_APP_SECRET=${app.appSecret}</pre>`);
+    expect(page).toContain(`id="${id}-env" tabindex="0" aria-label="Environment line">KVIXI_BASE_URL=<wbr>${emu.url} KVIXI_APP_ID=<wbr>${app.appId} KVIXI_APP_SECRET=<wbr>${app.appSecret}</pre>`);
     for (const [target, label] of [['id', 'app_id'], ['secret', 'app_secret'], ['env', 'environment line']]) {
       expect(page).toContain(`<button type="button" class="copy" data-copy="${id}-${target}" data-label="${label}">Copy<span class="visually-hidden"> ${label}</span></button>`);
     }
@@ -223,7 +223,7 @@ describe.skipIf(skipBrowserTests)('the pages in a browser', () => {
     }
   });
 
-  it('never breaks app_id or app_secret at 320 px, and breaks the environment line only between variables', async () => {
+  it('never breaks app_id or app_secret at 320 px, and wraps the environment line only between variables or before a whole value', async () => {
     await page.goto(`${emu.url}/developers/apps`);
     for (const which of ['id', 'secret']) {
       // Whole on one line, and fully visible without scrolling.
@@ -235,23 +235,36 @@ describe.skipIf(skipBrowserTests)('the pages in a browser', () => {
       expect(fits.scrollWidth, which).toBeLessThanOrEqual(fits.clientWidth);
       expect(fits.height, which).toBeLessThan(2 * 18);
     }
-    // Each variable starts a line of its own or follows a space: a value is never split.
-    const starts = await page.locator(`#app-${app.appId}-env`).evaluate((el) => {
-      const text = el.firstChild!;
-      const tops: number[] = [];
-      const data = text.textContent!;
+    // The text of each line the environment line is drawn on.
+    const env = page.locator(`#app-${app.appId}-env`);
+    const lines = await env.evaluate((el) => {
       const range = (globalThis as unknown as { document: { createRange(): { setStart(n: unknown, i: number): void; setEnd(n: unknown, i: number): void; getBoundingClientRect(): { top: number } } } }).document.createRange();
-      const breaks: number[] = [];
-      for (let i = 0; i < data.length; i++) {
-        range.setStart(text, i);
-        range.setEnd(text, i + 1);
-        tops.push(range.getBoundingClientRect().top);
-        if (i > 0 && tops[i]! > tops[i - 1]! + 2) breaks.push(i);
+      const out: string[] = [];
+      let top = -Infinity;
+      const nodes = Array.from((el as unknown as { childNodes: ArrayLike<{ nodeType: number; textContent: string | null }> }).childNodes);
+      for (const node of nodes.filter((n) => n.nodeType === 3)) {
+        const data = node.textContent!;
+        for (let i = 0; i < data.length; i++) {
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const y = range.getBoundingClientRect().top;
+          if (y > top + 2) out.push('');
+          top = Math.max(top, y);
+          out[out.length - 1] += data[i];
+        }
       }
-      return breaks.map((i) => data.slice(i, i + 6));
+      return out.map((line) => line.trim());
     });
-    expect(starts.length).toBeGreaterThan(0);
-    for (const start of starts) expect(start).toMatch(/^KVIXI_/);
+    const variables = [`KVIXI_BASE_URL=${emu.url}`, `KVIXI_APP_ID=${app.appId}`, `KVIXI_APP_SECRET=${app.appSecret}`];
+    expect(lines.join(' ').replaceAll('= ', '=')).toBe(variables.join(' '));
+    for (const line of lines) {
+      // A line is whole variables, or a name with its `=`, or a whole value: never part of one.
+      const whole = line.split(' ').every((word) => variables.includes(word) || variables.some((v) => v.startsWith(word) && word.endsWith('=')) || variables.some((v) => v.endsWith(`=${word}`)));
+      expect(whole, `environment line drawn as ${JSON.stringify(lines)}`).toBe(true);
+    }
+    expect(lines).toContain(app.appSecret);
+    // Nothing of it is hidden behind a scroll at 320 px.
+    expect(await env.evaluate((el) => (el as unknown as { scrollWidth: number }).scrollWidth <= (el as unknown as { clientWidth: number }).clientWidth)).toBe(true);
   });
 
   it('puts the header in the page column, with a drawn mark and a sign-out control apart from the name', async () => {
