@@ -63,6 +63,8 @@ const copyScript = `document.addEventListener('click', async (event) => {
   try {
     await navigator.clipboard.writeText(source.textContent);
     status.textContent = 'Copied ' + button.dataset.label + '.';
+    button.firstChild.textContent = 'Copied';
+    setTimeout(() => { button.firstChild.textContent = 'Copy'; }, 2000);
   } catch {
     getSelection().selectAllChildren(source);
     status.textContent = 'Selected ' + button.dataset.label + ': press Ctrl+C or ⌘C to copy.';

@@ -102,7 +102,7 @@ code.url{overflow-wrap:break-word}
 .value{display:block;background:var(--code);border:1px solid var(--line);border-radius:6px;padding:4px 6px;white-space:nowrap;overflow-x:auto;overflow-wrap:normal}
 pre.value{white-space:pre-wrap;margin:0;word-break:keep-all}
 button.copy{margin:0;padding:2px 10px;font-size:13px;background:var(--secondary);color:var(--ink)}
-.copied{color:var(--muted);font-size:13px;min-height:1.5em;margin:8px 0 0}
+.copied{color:var(--muted);font-size:13px;margin:0 0 16px}.copied:empty{margin:0}
 .actions{display:flex;gap:12px;align-items:center;flex-wrap:wrap}.actions button{margin:0}
 @media (max-width:560px){main{margin-top:16px;padding:0 12px}.card{padding:16px}.topbar .column{padding:8px 12px}}
 @media (max-width:480px){.account-name{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}}

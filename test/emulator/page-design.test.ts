@@ -219,6 +219,7 @@ describe.skipIf(skipBrowserTests)('the pages in a browser', () => {
     for (const [label, value] of Object.entries(expected)) {
       await page.getByRole('button', { name: `Copy ${label}` }).click();
       await expect.poll(() => page.getByRole('status').textContent()).toBe(`Copied ${label}.`);
+      expect(await page.getByRole('button', { name: `Copied ${label}` }).count()).toBe(1);
       expect(await clipboard()).toBe(value);
     }
   });
