@@ -4,7 +4,7 @@ import { html, type SafeHtml } from './html.js';
 import { fullName, sendNotFound, sendPage, signedInUser } from './pages.js';
 import { isBlank } from './php.js';
 import type { Site } from './site.js';
-import { appProblem } from './store.js';
+import { appProblem, type EmulatorApp } from './store.js';
 import { fromAnotherOrigin, param, redirect, sameSecret } from './transport.js';
 
 // The site's own pages: the home page a "Cancel" leads to, and the developers' apps dashboard.
@@ -26,28 +26,94 @@ function breakableURL(url: string): SafeHtml {
   return html`${url.split(/(?<=[/?&])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
 }
 
-function appsPage(site: Site, req: IncomingMessage, res: ServerResponse, status: number, error?: string, values?: URLSearchParams): void {
+/** What a refused form says, and the input it is about (none when it is about the whole form). */
+interface FormProblem {
+  message: string;
+  field?: 'app-name' | 'app-domain' | 'app-redirect-url' | 'app-description';
+}
+
+/** The form input each of appProblem()'s field names is typed into. */
+const inputOf: Readonly<Record<string, FormProblem['field']>> = {
+  name: 'app-name',
+  domain: 'app-domain',
+  redirectURL: 'app-redirect-url',
+  description: 'app-description',
+};
+
+/** A value the shell reads back unchanged, as the CLI prints it. */
+function shellValue(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The line the CLI prints for an app, ready to paste into its environment. It may wrap between
+ * variables and after each `=`, so on a phone a value moves to a line of its own, whole.
+ */
+function environmentLine(site: Site, app: EmulatorApp): SafeHtml {
+  const variables = [['KVIXI_BASE_URL', shellValue(site.url)], ['KVIXI_APP_ID', app.appId], ['KVIXI_APP_SECRET', shellValue(app.appSecret)]];
+  return html`${variables.map(([name, value], i) => html`${i === 0 ? '' : ' '}${name}=<wbr>${value}`)}`;
+}
+
+// Copies the value a Copy button names; without the Clipboard API (plain http on a LAN address)
+// it selects the text so the browser's own copy works, and says which happened.
+const copyScript = `document.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-copy]');
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copy);
+  const status = document.getElementById('copy-status');
+  try {
+    await navigator.clipboard.writeText(source.textContent);
+    status.textContent = 'Copied ' + button.dataset.label + '.';
+    button.firstChild.textContent = 'Copied';
+    setTimeout(() => { button.firstChild.textContent = 'Copy'; }, 2000);
+  } catch {
+    getSelection().selectAllChildren(source);
+    status.textContent = 'Selected ' + button.dataset.label + ': press Ctrl+C or ⌘C to copy.';
+  }
+});`;
+
+function copyButton(target: string, label: string): SafeHtml {
+  return html`<button type="button" class="copy" data-copy="${target}" data-label="${label}">Copy<span class="visually-hidden"> ${label}</span></button>`;
+}
+
+function appBlock(site: Site, app: EmulatorApp): SafeHtml {
+  const id = `app-${app.appId}`;
+  return html`<section class="card" aria-labelledby="${id}-name"><h2 id="${id}-name">${app.name}</h2>
+${app.domain ? html`<p class="muted">${app.domain}</p>` : ''}
+<dl class="credentials">
+<dt>app_id ${copyButton(`${id}-id`, 'app_id')}</dt><dd><code class="value" id="${id}-id">${app.appId}</code></dd>
+<dt>app_secret ${copyButton(`${id}-secret`, 'app_secret')}</dt><dd><code class="value" id="${id}-secret">${app.appSecret}</code></dd>
+<dt>Redirect URL</dt><dd><code class="url">${breakableURL(app.redirectURL)}</code></dd>
+<dt>Environment ${copyButton(`${id}-env`, 'environment line')}</dt><dd><pre class="value" id="${id}-env" tabindex="0" aria-label="Environment line">${environmentLine(site, app)}</pre></dd>
+</dl>
+<p><a href="/api/oauth?app_id=${app.appId}">Log in with ${site.name} link</a></p></section>`;
+}
+
+function appsPage(site: Site, req: IncomingMessage, res: ServerResponse, status: number, problem?: FormProblem, values?: URLSearchParams): void {
   const user = signedInUser(site, req);
   const apps = [...site.store.apps.values()];
   const value = (name: string): string => param(values, name) ?? '';
-  const list = apps.length
-    ? html`<table class="apps"><thead><tr><th scope="col">App</th><th scope="col">Credentials</th></tr></thead><tbody>${apps.map(
-        (app) => html`<tr><td><strong>${app.name}</strong><br><span class="muted">${app.domain}</span></td>
-<td>app_id: <code>${app.appId}</code><br>app_secret: <code>${app.appSecret}</code><br>
-Redirect URL: <code class="url">${breakableURL(app.redirectURL)}</code><br>
-<a href="/api/oauth?app_id=${app.appId}">Log in with ${site.name} link</a></td></tr>`,
-      )}</tbody></table>`
-    : html`<p class="muted">No apps yet.</p>`;
-  const body = html`<div class="card"><h1>Apps</h1>${list}</div>
+  /** Ties a field to its hint and to the form's error when the error is about it. */
+  const describedBy = (field: FormProblem['field'], hint?: string): SafeHtml => {
+    const invalid = problem !== undefined && problem.field === field;
+    const ids = [invalid ? 'app-error' : '', hint ?? ''].filter(Boolean).join(' ');
+    return html`${ids ? html` aria-describedby="${ids}"` : ''}${invalid ? html` aria-invalid="true"` : ''}`;
+  };
+  const body = html`<h1>Apps</h1>
+${apps.length ? apps.map((app) => appBlock(site, app)) : html`<div class="card"><p class="muted">No apps yet.</p></div>`}
+<p class="copied" id="copy-status" role="status"></p>
 <div class="card"><h2>Create a new app</h2>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/developers/apps"><input type="hidden" name="csrf" value="${site.csrfToken}">
-<label for="app-name">App name</label><input id="app-name" name="app_name" required value="${value('app_name')}">
-<label for="app-domain">Domain</label><input id="app-domain" name="app_domain" placeholder="example.com" value="${value('app_domain')}">
-<label for="app-redirect-url">Redirect URL</label><input id="app-redirect-url" name="app_redirect_url" type="url" required placeholder="http://localhost:3000/auth/kvixi/callback" value="${value('app_redirect_url')}">
-<label for="app-description">Description</label><textarea id="app-description" name="app_description">${value('app_description')}</textarea>
+<form method="post" action="/developers/apps">
+${problem ? html`<p class="error" id="app-error" role="alert" tabindex="-1" autofocus>${problem.message}</p>` : ''}
+<input type="hidden" name="csrf" value="${site.csrfToken}">
+<label for="app-name">App name <span class="required">(required)</span></label><input id="app-name" name="app_name" required value="${value('app_name')}"${describedBy('app-name')}>
+<label for="app-domain">Domain</label><input id="app-domain" name="app_domain" value="${value('app_domain')}"${describedBy('app-domain', 'app-domain-hint')}>
+<p class="hint" id="app-domain-hint">For example example.com; the redirect URL’s host when left empty.</p>
+<label for="app-redirect-url">Redirect URL <span class="required">(required)</span></label><input id="app-redirect-url" name="app_redirect_url" type="url" required value="${value('app_redirect_url')}"${describedBy('app-redirect-url', 'app-redirect-url-hint')}>
+<p class="hint" id="app-redirect-url-hint">Where Kvixi sends the browser back, for example http://localhost:3000/auth/kvixi/callback</p>
+<label for="app-description">Description</label><textarea id="app-description" name="app_description"${describedBy('app-description')}>${value('app_description')}</textarea>
 <button type="submit">Create app</button></form></div>`;
-  sendPage(site, res, status, 'Apps', body, user);
+  sendPage(site, res, status, 'Apps', body, user, apps.length ? copyScript : undefined);
 }
 
 /** `GET|POST /developers/apps` */
@@ -56,17 +122,17 @@ export function appsDashboard(site: Site, req: IncomingMessage, res: ServerRespo
   if (req.method !== 'POST') return appsPage(site, req, res, 200);
   // A page on another site must not create apps (with its own redirect URL) in a developer's emulator.
   if (fromAnotherOrigin(req) || !sameSecret(param(form, 'csrf'), site.csrfToken)) {
-    return appsPage(site, req, res, 403, 'This form was not sent from this apps dashboard. Reload the page and try again.');
+    return appsPage(site, req, res, 403, { message: 'This form was not sent from this apps dashboard. Reload the page and try again.' });
   }
   const name = param(form, 'app_name')?.trim() ?? '';
   const redirectURL = param(form, 'app_redirect_url')?.trim() ?? '';
-  if (isBlank(name)) return appsPage(site, req, res, 400, 'An app name is required.', form);
+  if (isBlank(name)) return appsPage(site, req, res, 400, { message: 'An app name is required.', field: 'app-name' }, form);
   const domain = param(form, 'app_domain')?.trim();
   const app = { name, redirectURL, domain: domain || undefined, description: param(form, 'app_description')?.trim() ?? '' };
   const problem = appProblem(app);
   if (problem) {
-    const error = problem.startsWith('redirectURL') ? 'The redirect URL must be an http or https URL.' : `The app needs ${problem}.`;
-    return appsPage(site, req, res, 400, error, form);
+    const message = problem.startsWith('redirectURL') ? 'The redirect URL must be an http or https URL.' : `The app needs ${problem}.`;
+    return appsPage(site, req, res, 400, { message, field: inputOf[problem.split(' ')[0]!] }, form);
   }
   site.store.registerApp(app);
   redirect(res, '/developers/apps');

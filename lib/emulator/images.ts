@@ -1,10 +1,17 @@
 // Stand-in images so pages and clients that load a profile picture get a real image offline.
 
-/** A 48×48 grey silhouette, the emulator's `blank_profile_*.png`. */
-export const defaultAvatarPng = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAADAAAAAwCAIAAADYYG7QAAAAgklEQVR42u3W0Q2AIAxFUfafzB8/3eQO4ARGG1p4Nu+GAU5CKB3HeUmdYZBBBhnUBQTsB/HcBhBvLQXxrUUgIpWDiGeQQVOaqMlXZtBykNykVvzLFH97xX1IcWP0km9Ql2cvNKm19iHmSgaRURqIvBJAZNcLRE1dQFRmUH8Q9f0DdANQ9uU17u79QQAAAABJRU5ErkJggg==',
-  'base64',
-);
+/**
+ * The emulator's `blank_profile_male.png` and `blank_profile_female.png`, served under the names
+ * Sngine gives them (its `profile_picture` URLs) but drawn as SVG, so it stays sharp at any size.
+ * One neutral silhouette for every gender, in the page's light or dark scheme.
+ */
+export const defaultAvatarSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">
+<style>.bg{fill:#e4e6eb}.fg{fill:#a8abaf}@media (prefers-color-scheme:dark){.bg{fill:#3a3b3c}.fg{fill:#7d8084}}</style>
+<rect class="bg" width="200" height="200"/>
+<circle class="fg" cx="100" cy="80" r="36"/>
+<path class="fg" d="M32 200c0-42 30-72 68-72s68 30 68 72z"/>
+</svg>
+`;
 
 /** Served for every path under `/content/uploads/`, whatever its extension says. */
 export const uploadedPictureSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html, type SafeHtml } from './html.js';
+import { html, SafeHtml } from './html.js';
 import { messages } from './messages.js';
 import { avatarPath, fullName, sendErrorPage, sendNotFound, sendPage, sessionCookie, signedInUser } from './pages.js';
 import { intval, isBlank } from './php.js';
@@ -17,10 +17,12 @@ function safeReturnPath(value: string | undefined): string {
   return plain && value.startsWith('/') && !value.startsWith('//') ? value : '/';
 }
 
-/** Which form a sign-in problem belongs to: its message is shown by that form. */
+/** Which form a sign-in problem belongs to, and the fields it is about: that form shows it. */
 interface SignInProblem {
   form: 'users' | 'password' | 'signup';
   message: string;
+  /** The ids of the inputs the message is about, marked invalid and described by it. */
+  fields?: readonly string[];
 }
 
 /** The app a sign-in page leads back to, when its return path is the app's `/api/oauth` URL. */
@@ -38,9 +40,14 @@ function hostOf(url: string): string {
   }
 }
 
-function problemFor(problem: SignInProblem | undefined, form: SignInProblem['form'], id: string): SafeHtml {
-  return problem?.form === form ? html`<p class="error" id="${id}">${problem.message}</p>` : html``;
+/** A problem at the top of its form, announced and focused when the page loads, so it is seen at any width. */
+function problemFor(problem: SignInProblem | undefined, form: SignInProblem['form']): SafeHtml {
+  return problem?.form === form
+    ? html`<p class="error" id="${form}-error" role="alert" tabindex="-1" autofocus>${problem.message}</p>`
+    : html``;
 }
+
+const chevron = new SafeHtml('<svg class="chevron" viewBox="0 0 20 20" aria-hidden="true" focusable="false"><path d="M7.5 4.5 13 10l-5.5 5.5" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>');
 
 function signInPage(site: Site, res: ServerResponse, returnTo: string, problem?: SignInProblem, typed?: URLSearchParams): void {
   const users = [...site.store.users.values()];
@@ -48,49 +55,58 @@ function signInPage(site: Site, res: ServerResponse, returnTo: string, problem?:
   // What the person typed comes back only into the form that was refused.
   const value = (form: SignInProblem['form'], name: string): string => (problem?.form === form ? (param(typed, name) ?? '') : '');
   const hidden = html`<input type="hidden" name="return" value="${returnTo}">`;
-  const described = (form: SignInProblem['form'], id: string): SafeHtml =>
-    problem?.form === form ? html` aria-describedby="${id}" aria-invalid="true"` : html``;
+  /** A field's helper text and, when the problem is about this field, its error. */
+  const describedBy = (form: SignInProblem['form'], id: string, hint?: string): SafeHtml => {
+    const invalid = problem?.form === form && problem.fields?.includes(id);
+    const ids = [invalid ? `${form}-error` : '', hint ?? ''].filter(Boolean).join(' ');
+    return html`${ids ? html` aria-describedby="${ids}"` : ''}${invalid ? html` aria-invalid="true"` : ''}`;
+  };
+  const open = (form: SignInProblem['form']): SafeHtml => (problem?.form === form ? html` open` : html``);
   const userList = users.length
-    ? html`<ul class="users">${users.map((user) => html`<li>
-<img class="avatar" src="${avatarPath(user)}" alt="">
-<div class="who"><strong>${fullName(user)}</strong><br><span class="muted">@${user.username} · ${user.email}</span></div>
-<form method="post" action="/signin">${hidden}<input type="hidden" name="user_id" value="${user.userId}">
-<button type="submit">Sign in as ${fullName(user)}</button></form></li>`)}</ul>`
+    ? html`<ul class="accounts">${users.map((user) => html`<li><form method="post" action="/signin">${hidden}<input type="hidden" name="user_id" value="${user.userId}">
+<button type="submit"><img class="avatar" src="${avatarPath(user)}" alt="">
+<span class="who"><span class="name">Sign in as ${fullName(user)}</span>
+<span class="muted">@${user.username} · ${user.email}</span></span>${chevron}</button></form></li>`)}</ul>`
     : html`<p class="muted">No users yet: create one below.</p>`;
-  const body = html`<div class="card"><h1>Sign in to ${site.name}</h1>
+  const body = html`<div class="card narrow"><h1>Sign in to ${site.name}</h1>
 ${app ? html`<p>to continue to <strong>${app.name}</strong> (${hostOf(app.redirectURL)})</p>` : ''}
-${problemFor(problem, 'users', 'users-error')}
-<h2>Test users</h2>${userList}</div>
-<div class="card"><h2>Sign in with a password</h2>
-${problemFor(problem, 'password', 'password-error')}
-<form method="post" action="/signin">${hidden}
-<label for="login">Username or email</label><input id="login" name="username" autocomplete="username" value="${value('password', 'username')}"${described('password', 'password-error')}>
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password"${described('password', 'password-error')}>
-<button type="submit">Sign in</button></form></div>
-<div class="card"><h2>Create a test user</h2>
-${problemFor(problem, 'signup', 'signup-error')}
-<form method="post" action="/signup">${hidden}
-<label for="firstname">First name</label><input id="firstname" name="firstname" required value="${value('signup', 'firstname')}">
+${problemFor(problem, 'users')}
+<h2>Choose an account</h2>${userList}
+<details class="fold" id="password-sign-in"${open('password')}><summary>Sign in with a password</summary>
+<form method="post" action="/signin">${problemFor(problem, 'password')}${hidden}
+<label for="login">Username or email</label><input id="login" name="username" autocomplete="username" value="${value('password', 'username')}"${describedBy('password', 'login')}>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password"${describedBy('password', 'password')}>
+<button type="submit">Sign in</button></form></details>
+<details class="fold" id="create-user"${open('signup')}><summary>Create a test user</summary>
+<form method="post" action="/signup">${problemFor(problem, 'signup')}${hidden}
+<label for="firstname">First name <span class="required">(required)</span></label><input id="firstname" name="firstname" required value="${value('signup', 'firstname')}"${describedBy('signup', 'firstname')}>
 <label for="lastname">Last name</label><input id="lastname" name="lastname" value="${value('signup', 'lastname')}">
-<label for="username">Username</label><input id="username" name="username" placeholder="generated when empty" value="${value('signup', 'username')}">
-<label for="email">Email</label><input id="email" name="email" type="email" placeholder="generated when empty" value="${value('signup', 'email')}">
-<label for="new-password">Password</label><input id="new-password" name="password" type="password" placeholder="password">
+<label for="username">Username</label><input id="username" name="username" value="${value('signup', 'username')}"${describedBy('signup', 'username', 'username-hint')}>
+<p class="hint" id="username-hint">Made from the first name when left empty.</p>
+<label for="email">Email</label><input id="email" name="email" type="email" value="${value('signup', 'email')}"${describedBy('signup', 'email', 'email-hint')}>
+<p class="hint" id="email-hint">username@example.com when left empty.</p>
+<label for="new-password">Password</label><input id="new-password" name="password" type="password" autocomplete="new-password"${describedBy('signup', 'new-password', 'new-password-hint')}>
+<p class="hint" id="new-password-hint">“password” when left empty.</p>
 <label for="gender">Gender</label><select id="gender" name="gender">
 <option value="male">Male</option><option value="female">Female</option><option value="other">Other</option></select>
-<button type="submit">Create user and sign in</button></form></div>`;
+<button type="submit">Create user and sign in</button></form></details></div>`;
   sendPage(site, res, 200, 'Sign in', body);
 }
 
 function consentPage(site: Site, res: ServerResponse, app: EmulatorApp, user: EmulatorUser, action: string): void {
+  // The app's initial on a neutral tile: the site's own mark is white on its blue, so the two never look alike.
   const initial = app.name.trim().charAt(0).toUpperCase() || '?';
-  const body = html`<div class="card" style="text-align:center">
+  const body = html`<div class="card narrow consent">
 <h1>Log in With ${site.name}</h1>
-<div class="app-icon" role="img" aria-label="${app.name} icon">${initial}</div>
+<div class="app-tile" role="img" aria-label="${app.name} icon">${initial}</div>
 <h2 style="margin-top:10px">${app.name}</h2>
 <p class="muted">${app.domain}</p>
 <p>Will receive your: Name, Email Address, Profile Picture</p>
+<div class="viewer"><img class="avatar" src="${avatarPath(user)}" alt="">
+<div class="who"><strong>${fullName(user)}</strong><br><span class="muted">${user.email}</span></div>
+<form method="post" action="/signout"><input type="hidden" name="return" value="${action}"><span class="muted">Not you?</span> <button type="submit" class="link">Switch account</button></form></div>
 <form method="post" action="${action}"><input type="hidden" name="approve" value="1">
-<div class="actions" style="justify-content:center"><button type="submit">Continue as ${user.firstname}</button>
+<div class="actions"><button type="submit">Continue as ${user.firstname}</button>
 <a href="/">Cancel</a></div></form></div>`;
   sendPage(site, res, 200, `Log in With ${site.name}`, body, user);
 }
@@ -148,7 +164,7 @@ export function signIn(site: Site, res: ServerResponse, form: URLSearchParams | 
   }
   const user = site.store.findByLogin(param(form, 'username') ?? '');
   if (!user || user.password !== (param(form, 'password') ?? '')) {
-    return signInPage(site, res, returnTo, { form: 'password', message: 'The username or password you entered is incorrect.' }, form);
+    return signInPage(site, res, returnTo, { form: 'password', message: 'The username or password you entered is incorrect.', fields: ['login', 'password'] }, form);
   }
   signInAndReturn(site, res, user, returnTo);
 }
@@ -163,17 +179,17 @@ export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | 
     return value ? value : undefined;
   };
   const firstname = field('firstname');
-  const refuse = (message: string): void => signInPage(site, res, returnTo, { form: 'signup', message }, form);
-  if (!firstname) return refuse('A first name is required.');
+  const refuse = (message: string, input: string): void => signInPage(site, res, returnTo, { form: 'signup', message, fields: [input] }, form);
+  if (!firstname) return refuse('A first name is required.', 'firstname');
   if (site.store.users.size >= maxSignupUsers) {
-    return refuse(`This site already has ${maxSignupUsers.toLocaleString('en')} users, the most this page creates: delete some, or reset the emulator.`);
+    return refuse(`This site already has ${maxSignupUsers.toLocaleString('en')} users, the most this page creates: delete some, or reset the emulator.`, 'username');
   }
   const username = field('username');
   if (username !== undefined && !/^[A-Za-z0-9_.]{3,64}$/.test(username)) {
-    return refuse('A username has 3 to 64 letters, digits, dots or underscores.');
+    return refuse('A username has 3 to 64 letters, digits, dots or underscores.', 'username');
   }
   if (username !== undefined && site.store.findByLogin(username)) {
-    return refuse('That username is taken.');
+    return refuse('That username is taken.', 'username');
   }
   const gender = genders.find((g) => g === field('gender')) ?? 'male';
   const user = site.store.addUser({
@@ -187,8 +203,15 @@ export function signUp(site: Site, res: ServerResponse, form: URLSearchParams | 
   signInAndReturn(site, res, user, returnTo);
 }
 
-/** `POST /signout` */
-export function signOut(site: Site, req: IncomingMessage, res: ServerResponse): void {
+/** A return path as a `Location` can carry it: characters beyond ASCII percent-encoded, as a browser sends them. */
+function locationOf(path: string): string {
+  const url = new URL(path, 'http://emulator.invalid');
+  return url.pathname + url.search + url.hash;
+}
+
+/** `POST /signout`, then back to the `return` path on this site ("Switch account" returns to its consent page). */
+export function signOut(site: Site, req: IncomingMessage, res: ServerResponse, form: URLSearchParams | undefined): void {
   site.store.endSession(cookie(req, sessionCookie));
-  redirect(res, '/', { 'Set-Cookie': `${sessionCookie}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });
+  const returnTo = locationOf(safeReturnPath(param(form, 'return')));
+  redirect(res, returnTo, { 'Set-Cookie': `${sessionCookie}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });
 }

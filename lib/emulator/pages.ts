@@ -21,8 +21,9 @@ export function fullName(user: EmulatorUser): string {
   return `${user.firstname} ${user.lastname}`.trim();
 }
 
-export function sendPage(site: Site, res: ServerResponse, status: number, title: string, body: SafeHtml, user?: EmulatorUser): void {
-  sendHtml(res, status, page({ siteName: site.name, title, body, signedInAs: user && fullName(user) }));
+export function sendPage(site: Site, res: ServerResponse, status: number, title: string, body: SafeHtml, user?: EmulatorUser, script?: string): void {
+  const viewer = user && { name: fullName(user), picture: avatarPath(user) };
+  sendHtml(res, status, page({ siteName: site.name, title, body, viewer, script }));
 }
 
 /** Who is signed in, read from the request the response answers, so every page keeps the name in its header. */

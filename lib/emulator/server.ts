@@ -7,7 +7,7 @@ import { DataFileBusy, retryWhileBusy } from './data-file.js';
 import { handleControl, isControlPath, refuse, type Control } from './control.js';
 import { appsDashboard, homePage, refuseDashboard } from './dashboard.js';
 import { proxyErrorPage, type EmulatorFault, type FaultEndpoint, type FaultQueue } from './faults.js';
-import { defaultAvatarPng, faviconPng, uploadedPictureSvg } from './images.js';
+import { defaultAvatarSvg, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
 import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
 import { sendErrorPage, sendNotFound } from './pages.js';
@@ -44,6 +44,7 @@ interface Incoming {
   form: URLSearchParams | undefined;
 }
 
+/** Sngine's default avatars: `.png` in their URLs, as `profile_picture` names them, SVG in their bytes. */
 const avatarPaths = new Set([
   '/content/themes/default/images/blank_profile_male.png',
   '/content/themes/default/images/blank_profile_female.png',
@@ -84,7 +85,7 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
     if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
     if (path === '/signin') return signIn(site, res, form);
     if (path === '/signup') return signUp(site, res, form);
-    return signOut(site, req, res);
+    return signOut(site, req, res, form);
   }
   if (path === '/developers/apps' || path === '/developers/apps/') {
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
@@ -97,7 +98,7 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
     if (path === '/') return homePage(site, req, res);
     if (path === '/favicon.ico') return sendBytes(res, faviconPng, 'image/png');
     if (path.startsWith('/content/uploads/')) return sendText(res, 200, uploadedPictureSvg, 'image/svg+xml');
-    if (avatarPaths.has(path)) return sendBytes(res, defaultAvatarPng, 'image/png');
+    if (avatarPaths.has(path)) return sendText(res, 200, defaultAvatarSvg, 'image/svg+xml');
     if (profilePage(site, req, res, path)) return;
   }
   sendNotFound(site, res);

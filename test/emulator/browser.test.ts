@@ -59,7 +59,7 @@ describe.skipIf(skipBrowserTests)('the pages in a real browser', () => {
     await page.waitForURL(`${emu.url}/developers/apps`);
     const made = emu.apps.find((a) => a.name === 'Made in a browser');
     expect(made).toBeDefined();
-    expect(await page.getByText(made!.appSecret).count()).toBe(1);
+    expect(await page.getByText(made!.appSecret, { exact: true }).count()).toBe(1);
     await page.close();
   });
 });

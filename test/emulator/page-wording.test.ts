@@ -42,8 +42,8 @@ describe('the sign-in page', () => {
   it('shows a wrong password by the password form and keeps the typed username', async () => {
     const page = await visit('/signin', { form: { username: 'jane', password: 'wrong', return: `/api/oauth?app_id=${app.appId}` } });
     expect(page.status).toBe(200);
-    const passwordCard = /<h2>Sign in with a password<\/h2>([\s\S]*?)<\/form>/.exec(page.text)?.[1] ?? '';
-    expect(passwordCard).toContain('<p class="error" id="password-error">The username or password you entered is incorrect.</p>');
+    const passwordCard = /<details class="fold" id="password-sign-in" open><summary>Sign in with a password<\/summary>([\s\S]*?)<\/form>/.exec(page.text)?.[1] ?? '';
+    expect(passwordCard).toContain('<p class="error" id="password-error" role="alert" tabindex="-1" autofocus>The username or password you entered is incorrect.</p>');
     expect(passwordCard).toContain('value="jane" aria-describedby="password-error" aria-invalid="true"');
     expect(passwordCard).not.toContain('wrong');
     // Still the sign-in page for the same app.
@@ -52,7 +52,7 @@ describe('the sign-in page', () => {
 
   it('keeps what was typed into the sign-up form when it is refused, and only there', async () => {
     const page = await visit('/signup', { form: { firstname: 'Zoë', username: 'x', return: '/' } });
-    const signUp = /<h2>Create a test user<\/h2>([\s\S]*?)<\/form>/.exec(page.text)?.[1] ?? '';
+    const signUp = /<summary>Create a test user<\/summary>([\s\S]*?)<\/form>/.exec(page.text)?.[1] ?? '';
     expect(signUp).toContain('A username has 3 to 64 letters, digits, dots or underscores.');
     expect(signUp).toContain('value="Zoë"');
     expect(page.text).toContain('<input id="login" name="username" autocomplete="username" value="">');

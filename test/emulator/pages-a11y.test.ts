@@ -59,6 +59,8 @@ describe.skipIf(skipBrowserTests)('the emulator pages in a real browser', () => 
         const check = async (label: string) => {
           await expectNoHorizontalOverflow(page, `${label}, ${where}`);
           await expectNoAxeViolations(page, `${label}, ${where}`);
+          // What these checks looked at, for a person to look at too (test/screenshots/ is not committed).
+          await page.screenshot({ path: `${screenshots}emulator-${label.replace(/\W+/g, '-')}-${viewport.width}-${colorScheme}.png`, fullPage: true });
         };
         try {
           await page.goto(emu.url);
@@ -66,9 +68,15 @@ describe.skipIf(skipBrowserTests)('the emulator pages in a real browser', () => 
 
           await page.goto(`${emu.url}/api/oauth?app_id=${app.appId}`);
           await expect.poll(() => page.getByText('to continue to Kvixi example app (localhost:3000)').count()).toBe(1);
-          expect(await linesOf(page, '.users button')).toBe(1);
+          expect(await linesOf(page, '.accounts .name')).toBe(1);
+          // One width, one alignment: every account in the list lines up with the others.
+          const boxes = await page.locator('.accounts button').evaluateAll((buttons) =>
+            buttons.map((b) => { const r = b.getBoundingClientRect(); return `${Math.round(r.left)}/${Math.round(r.width)}`; }));
+          expect(new Set(boxes).size, boxes.join(', ')).toBe(1);
           await check('the sign-in page');
-          await page.screenshot({ path: `${screenshots}emulator-sign-in-${viewport.width}-${colorScheme}.png`, fullPage: true });
+
+          for (const section of await page.locator('summary').all()) await section.click();
+          await check('the sign-in page with password and new user open');
 
           await page.getByLabel('Username or email').fill('jane');
           await page.locator('#password').fill('wrong');
@@ -76,6 +84,13 @@ describe.skipIf(skipBrowserTests)('the emulator pages in a real browser', () => 
           await expect.poll(() => page.locator('#password-error').textContent()).toBe('The username or password you entered is incorrect.');
           expect(await page.getByLabel('Username or email').inputValue()).toBe('jane');
           await check('the sign-in page after a wrong password');
+
+          await page.getByText('Create a test user').click();
+          await page.getByLabel('First name').fill('Jane');
+          await page.getByLabel('Username', { exact: true }).fill('jane');
+          await page.getByRole('button', { name: 'Create user and sign in' }).click();
+          await expect.poll(() => page.locator('#signup-error').textContent()).toBe('That username is taken.');
+          await check('the sign-in page after a taken username');
 
           await page.goto(`${emu.url}/api/oauth?app_id=999999`);
           await expect.poll(heading).toBe('Error');
@@ -100,7 +115,6 @@ describe.skipIf(skipBrowserTests)('the emulator pages in a real browser', () => 
           await page.getByRole('button', { name: "Sign in as Jane O'Brien" }).click();
           await expect.poll(heading).toBe('Log in With Kvixi');
           await check('the consent page');
-          await page.screenshot({ path: `${screenshots}emulator-consent-${viewport.width}-${colorScheme}.png`, fullPage: true });
 
           await page.goto(emu.url);
           await expect.poll(() => page.locator('header').textContent()).toContain("Jane O'Brien");
@@ -115,7 +129,7 @@ describe.skipIf(skipBrowserTests)('the emulator pages in a real browser', () => 
         } finally {
           await context.close();
         }
-      });
+      }, 120_000); // eleven pages and states, each checked by axe and photographed, on a shared machine
     }
   }
 });

@@ -139,7 +139,9 @@ describe('/api/get_user_info profile', () => {
     expect(user_info.profile_picture).toBe(`${emu.url}/content/themes/default/images/blank_profile_male.png`);
     const avatar = await fetch(user_info.profile_picture);
     expect(avatar.status).toBe(200);
-    expect(avatar.headers.get('content-type')).toBe('image/png');
+    // Drawn as SVG under Sngine's .png name, so it stays sharp at any size.
+    expect(avatar.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await avatar.text()).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
 
   it('sends genders by name: Male, Female and N/A', async () => {
