@@ -9,6 +9,8 @@
  * - `ERR_KVIXI_USER_NOT_FOUND`: the Kvixi account no longer exists (`get_user_info` answered `[]`).
  * - `ERR_KVIXI_SESSION_REQUIRED`: the default store needs session middleware before Passport.
  * - `ERR_KVIXI_VERIFY_NO_RESULT`: an async verify resolved `undefined` without calling `done`.
+ * - `ERR_KVIXI_VERIFY_TIMEOUT`: verify reached no outcome within the strategy's `appTimeout`.
+ * - `ERR_KVIXI_STORE_TIMEOUT`: a pending-login store call (the session's save) did not settle within `appTimeout`.
  */
 export type KvixiErrorCode =
   | 'ERR_KVIXI_API'
@@ -17,7 +19,9 @@ export type KvixiErrorCode =
   | 'ERR_KVIXI_UNEXPECTED_RESPONSE'
   | 'ERR_KVIXI_USER_NOT_FOUND'
   | 'ERR_KVIXI_SESSION_REQUIRED'
-  | 'ERR_KVIXI_VERIFY_NO_RESULT';
+  | 'ERR_KVIXI_VERIFY_NO_RESULT'
+  | 'ERR_KVIXI_VERIFY_TIMEOUT'
+  | 'ERR_KVIXI_STORE_TIMEOUT';
 
 /** The provider endpoint a request went to. */
 export type KvixiEndpoint = 'authorize' | 'get_user_info';
