@@ -4,7 +4,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { KvixiStrategy, withState, type KvixiInfo } from 'passport-kvixi';
+import { handleAsync, KvixiStrategy, withState, type KvixiInfo } from 'passport-kvixi';
 
 // Your user, as Passport keeps it in req.user; and the state a login carries.
 declare global {
@@ -50,7 +50,8 @@ app.use(passport.session());
 function logInWithKvixi(req: Request, res: Response, next: NextFunction): void {
   const wanted = String(req.query.returnTo ?? '/');
   const returnTo = /^\/(?![/\\])/.test(wanted) ? wanted : '/'; // same-site paths only
-  passport.authenticate('kvixi', withState({ returnTo }), (err: unknown, user: Express.User | false, info: KvixiInfo) => {
+  // handleAsync: once this callback is async (await …), a rejection still reaches next, not a crash.
+  const finish = handleAsync(next, (err: unknown, user: Express.User | false, info: KvixiInfo) => {
     if (err) return next(err);
     if (user) {
       const back = 'state' in info && info.state ? info.state.returnTo : '/';
@@ -66,7 +67,8 @@ function logInWithKvixi(req: Request, res: Response, next: NextFunction): void {
       default:
         return res.status(403).send(`${escapeHTML(info.message)} <a href="/auth/kvixi">Try again</a>`);
     }
-  })(req, res, next);
+  });
+  passport.authenticate('kvixi', withState({ returnTo }), finish)(req, res, next);
 }
 app.get('/auth/kvixi', logInWithKvixi);
 app.get('/auth/kvixi/callback', logInWithKvixi);
