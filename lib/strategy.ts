@@ -486,7 +486,7 @@ type VerifyOutcome =
  * The app's `error` handling itself threw (`thrown`) while handling `original`: Express's `next`;
  * on a host without one, a bare 500, or a closed connection where the host gives no response
  * (Fastify), so the client is never left waiting; and a process warning for both errors, so
- * neither is lost without a crash. With no request to answer at all (a test harness such as
+ * neither is lost without a crash. With no connection at all (a test harness such as
  * chai-passport-strategy), both are thrown as uncaught exceptions: the test runner then reports
  * them against the running test (a failed assertion in the harness's `success()`).
  */
@@ -496,16 +496,17 @@ function lastResort(req: HostRequest, original: Error, thrown: Error): void {
     return;
   }
   const res = req.res;
-  // Fastify's request has the Node request as `raw`.
-  const raw = (req as { raw?: { socket?: { destroy?: () => void; _httpMessage?: { headersSent?: boolean } } } }).raw;
+  // A Node request has its socket; Fastify's request has the Node request as `raw`.
+  type Socket = { destroy?: () => void; _httpMessage?: { headersSent?: boolean } };
+  const host = req as { socket?: Socket; raw?: { socket?: Socket } };
+  const socket = host.socket ?? host.raw?.socket;
   if (res && typeof res.end === 'function' && !res.headersSent) {
     res.statusCode = 500;
     res.end('Internal Server Error');
-  } else if (!res && raw) {
+  } else if (!res && socket) {
     // Close the connection only while nothing of a response has gone out (Node keeps the
     // response being written on the socket).
-    const socket = raw.socket;
-    if (socket && socket._httpMessage?.headersSent === false) socket.destroy?.();
+    if (socket._httpMessage?.headersSent === false) socket.destroy?.();
   } else if (!res) {
     for (const err of thrown === original ? [original] : [original, thrown]) {
       process.nextTick(() => {
