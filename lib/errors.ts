@@ -10,6 +10,8 @@
  * - `ERR_KVIXI_SESSION_REQUIRED`: the default store needs session middleware before Passport.
  * - `ERR_KVIXI_VERIFY_NO_RESULT`: an async verify resolved `undefined` without calling `done`.
  * - `ERR_KVIXI_CLAIM_STORE_FULL`: `KvixiMemoryClaimStore` holds `maxClaims` live claims.
+ * - `ERR_KVIXI_VERIFY_TIMEOUT`: verify reached no outcome within the strategy's `appTimeout`.
+ * - `ERR_KVIXI_STORE_TIMEOUT`: a pending-login store call (the session's save) did not settle within `appTimeout`.
  */
 export type KvixiErrorCode =
   | 'ERR_KVIXI_API'
@@ -19,7 +21,9 @@ export type KvixiErrorCode =
   | 'ERR_KVIXI_USER_NOT_FOUND'
   | 'ERR_KVIXI_SESSION_REQUIRED'
   | 'ERR_KVIXI_VERIFY_NO_RESULT'
-  | 'ERR_KVIXI_CLAIM_STORE_FULL';
+  | 'ERR_KVIXI_CLAIM_STORE_FULL'
+  | 'ERR_KVIXI_VERIFY_TIMEOUT'
+  | 'ERR_KVIXI_STORE_TIMEOUT';
 
 /** The provider endpoint a request went to. */
 export type KvixiEndpoint = 'authorize' | 'get_user_info';

@@ -1,4 +1,5 @@
 export { KvixiStrategy, KvixiStrategy as Strategy, withState } from './strategy.js';
+export { handleAsync } from './handle-async.js';
 export type {
   KvixiAuthenticateOptions,
   KvixiFailureCode,

@@ -20,6 +20,7 @@ import {
   KvixiSessionStore,
   newPendingLogin,
   pendingLoginsIn,
+  type KvixiConsumeResult,
   type KvixiNoPendingLoginReason,
   type KvixiPendingLogin,
   type KvixiPendingLoginContext,
@@ -100,11 +101,12 @@ export type KvixiInfo = KvixiSuccessInfo | KvixiLoginFailure;
 export type KvixiVerifyCallback = (err: unknown, user?: Express.User | false, info?: object) => void;
 
 /**
- * What verify may return: nothing when it calls `done`, or a promise of the user (or `false` to
- * refuse). A promise that resolves `undefined` without `done` having been called is an error
- * (`ERR_KVIXI_VERIFY_NO_RESULT`): an async verify must `return` the user.
+ * What verify may return: nothing when it calls `done`; the user, or `false` to refuse; or a
+ * promise of one of them. A promise that resolves `undefined` without `done` having been called is
+ * an error (`ERR_KVIXI_VERIFY_NO_RESULT`): an async verify must `return` the user. A user with a
+ * `then` method would be taken for a promise, so the type leaves such objects out.
  */
-export type KvixiVerifyResult = void | Promise<Express.User | false | undefined>;
+export type KvixiVerifyResult = void | false | (Express.User & { then?: never }) | Promise<Express.User | false>;
 
 export type KvixiVerify = (tokens: KvixiTokens, profile: KvixiProfile, done: KvixiVerifyCallback) => KvixiVerifyResult;
 export type KvixiVerifyWithRequest = (
@@ -166,6 +168,12 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   claimStore?: KvixiClaimStore | undefined;
   /** The clock every expiry check reads, in milliseconds since the epoch; default `Date.now`. */
   now?: (() => number) | undefined;
+  /**
+   * Milliseconds the app's own code may take for one step: verify, and each call of the store
+   * (the session's save included). Past it the login ends in `ERR_KVIXI_VERIFY_TIMEOUT` or
+   * `ERR_KVIXI_STORE_TIMEOUT` and a late outcome is ignored. Default 30000.
+   */
+  appTimeout?: number | undefined;
 }
 
 /** Options for `verify(tokens, profile, done)`. */
@@ -208,11 +216,12 @@ export interface KvixiAuthenticateOptions {
 
 /** The actions Passport attaches to a strategy for each request. */
 interface PassportActions {
-  success(user: unknown, info?: object): void;
+  // Passport returns what a custom callback returns (an async one's promise) from success and error.
+  success(user: unknown, info?: object): unknown;
   fail(challenge?: KvixiLoginFailure | object, status?: number): void;
   redirect(url: string, status?: number): void;
   pass(): void;
-  error(err: Error): void;
+  error(err: Error): unknown;
 }
 
 const StrategyBase: new () => PassportActions = PassportStrategy as new () => PassportActions;
@@ -220,6 +229,8 @@ const StrategyBase: new () => PassportActions = PassportStrategy as new () => Pa
 const OWNER = 'KvixiStrategy';
 const MAX_AUTH_KEY_LENGTH = 256;
 const MAX_STATE_BYTES = 2048;
+/** The longest delay setTimeout keeps. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 type AnyVerify = (...args: never[]) => KvixiVerifyResult;
 
@@ -270,6 +281,7 @@ export class KvixiStrategy extends StrategyBase {
   /** Per request (Passport's Object.create): when it reached the strategy, while someone listens for outcomes. */
   private _began: number | undefined;
   private _phase: KvixiLoginOutcome['phase'] = 'callback';
+  private readonly _appTimeout: number;
 
   constructor(
     options: KvixiStrategyOptionsWithRequest & { skipUserProfile: true },
@@ -302,6 +314,7 @@ export class KvixiStrategy extends StrategyBase {
     this._claimStore = claimStoreOf(options.claimStore);
     this._now = optionalFunction(OWNER, 'now', options.now) ?? (() => Date.now());
     this._origin = new URL(this.client.baseURL).origin;
+    this._appTimeout = optionalPositive(OWNER, 'appTimeout', options.appTimeout, 30_000, MAX_TIMER_MS);
   }
 
   /** Starts a login, or finishes one when the request is the provider's callback. */
@@ -367,7 +380,7 @@ export class KvixiStrategy extends StrategyBase {
     }
     this._checkStartHost(req);
     const context = this._context();
-    await this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context);
+    await this._storeCall('add', this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context));
     const target = this.client.authorizationURL();
     debug('start: redirecting to %s', target);
     this._handOver(req, () => this.redirect(target));
@@ -390,7 +403,7 @@ export class KvixiStrategy extends StrategyBase {
     // Consume and claim the pending login before the auth_key goes anywhere: a replay, a forged
     // link, an old copy of the session or cookie, or a request racing this one then fails here.
     const context = this._context();
-    const pending = await this._store.consume(req, context);
+    const pending = consumeResultOf(await this._storeCall('consume', this._store.consume(req, context)));
     const used = pending.status === 'found' && !(await this._claim(pending.login, context));
     if (pending.status === 'none' || used) {
       if (isAuthenticated(req)) {
@@ -400,7 +413,7 @@ export class KvixiStrategy extends StrategyBase {
         this._publishOutcome('success', { alreadySignedIn: true });
         return this._handOver(req, () => this.success(req.user, info));
       }
-      const given = pending.status === 'none' ? pending.reason : 'not-started-here';
+      const given = pending.status === 'none' ? knownReason(pending.reason) : 'not-started-here';
       const reason = given ?? (req.headers.cookie ? 'not-started-here' : 'no-cookie');
       if (reason === 'no-cookie') {
         debug(
@@ -453,7 +466,7 @@ export class KvixiStrategy extends StrategyBase {
     }
     // No earlier pending login of this browser may outlive a successful login, not even in a copy.
     const cleared = this._context();
-    const others = await this._store.clear(req, cleared);
+    const others = await this._storeCall('clear', this._store.clear(req, cleared));
     await Promise.all(pendingLoginsIn(others).map((login) => this._claim(login, cleared)));
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
@@ -513,9 +526,20 @@ export class KvixiStrategy extends StrategyBase {
     }
   }
 
+  /** A store call, given `appTimeout` to settle: a session store whose save never calls back must not hang the request. */
+  private _storeCall<T>(method: keyof KvixiPendingLoginStore, call: T | PromiseLike<T>): Promise<T> {
+    return withinTime(call, this._appTimeout, () =>
+      new KvixiError(
+        'ERR_KVIXI_STORE_TIMEOUT',
+        `${OWNER} store.${method}() did not settle within ${this._appTimeout} ms (appTimeout); with the default store, the session's save() did not call back`,
+      ),
+    );
+  }
+
   /**
-   * Calls verify and waits for its one outcome, whether it calls `done`, returns a promise, or
-   * throws. Later calls of `done` are ignored.
+   * Calls verify and waits for its one outcome, whether it calls `done`, returns the user (or
+   * `false`), returns a promise, or throws; past `appTimeout` the outcome is an error. Later
+   * outcomes are ignored.
    */
   private _runVerify(req: HostRequest, tokens: KvixiTokens, profile: KvixiProfile | undefined): Promise<VerifyOutcome> {
     return new Promise<VerifyOutcome>((resolve) => {
@@ -523,8 +547,14 @@ export class KvixiStrategy extends StrategyBase {
       const settle = (outcome: VerifyOutcome) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         resolve(outcome);
       };
+      const timer = setTimeout(() => {
+        const message = `verify did not finish within ${this._appTimeout} ms (appTimeout): call done, or return the user, false or a promise of one`;
+        settle({ outcome: 'error', error: new KvixiError('ERR_KVIXI_VERIFY_TIMEOUT', message) });
+      }, this._appTimeout);
+      timer.unref();
       const done: KvixiVerifyCallback = (err, user, info) => {
         if (err) return settle({ outcome: 'error', error: asError(err) });
         if (!user) return settle({ outcome: 'refused', info: info ?? { message: 'The application refused this login.' } });
@@ -539,8 +569,13 @@ export class KvixiStrategy extends StrategyBase {
       } catch (err) {
         return failed(err, 'verify threw without a reason');
       }
-      if (!isPromiseLike(result)) return;
-      result.then(
+      // A returned value other than undefined is the outcome, as a promise's value would be (`users.upsert(profile)`).
+      if (!isPromiseLike(result)) {
+        if (result !== undefined) done(null, result);
+        return;
+      }
+      // Promise.resolve: a thenable whose then() throws is a rejection, not a throw here.
+      Promise.resolve(result).then(
         (user) => {
           if (user !== undefined) return done(null, user);
           if (!settled) {
@@ -559,27 +594,40 @@ export class KvixiStrategy extends StrategyBase {
 
   /**
    * Hands an outcome to Passport. Passport then runs the app's code (a custom callback,
-   * `req.logIn`, the session's regenerate): whatever that throws reaches the app's error handling
+   * `req.logIn`, the session's regenerate): whatever that throws, or the promise an async custom
+   * callback returns through Passport's `success` rejects with, reaches the app's error handling
    * once, through Passport's `error`.
    */
-  private _handOver(req: HostRequest, act: () => void): void {
+  private _handOver(req: HostRequest, act: () => unknown): void {
+    let returned: unknown;
     try {
-      act();
+      returned = act();
     } catch (thrown) {
-      this._reportError(req, asError(thrown));
+      return this._reportError(req, asError(thrown));
+    }
+    if (isPromiseLike(returned)) {
+      Promise.resolve(returned).then(undefined, (err: unknown) =>
+        this._reportError(req, asError(err ?? new Error('the custom callback rejected without a reason'))),
+      );
     }
   }
 
-  /** Passport's `error`; if the app's error handling throws too, Express's `next`. */
+  /** Passport's `error`; if the app's error handling throws or rejects too, the last resort. */
   private _reportError(req: HostRequest, err: Error): void {
     if (this._began !== undefined) {
       const { name, code, endpoint, status } = channelError(err) as Error & Partial<Record<'code' | 'endpoint', string> & { status: number }>;
       this._publishOutcome('error', { errorName: name, ...(code && { code }), ...(endpoint && { endpoint }), ...(status && { status }) });
     }
+    let returned: unknown;
     try {
-      this.error(err);
+      returned = this.error(err);
     } catch (again) {
-      lastResort(req, err, asError(again));
+      return lastResort(req, err, asError(again));
+    }
+    if (isPromiseLike(returned)) {
+      Promise.resolve(returned).then(undefined, (again: unknown) =>
+        lastResort(req, err, asError(again ?? new Error('the custom callback rejected without a reason'))),
+      );
     }
   }
 }
@@ -593,7 +641,9 @@ type VerifyOutcome =
  * The app's `error` handling itself threw (`thrown`) while handling `original`: Express's `next`;
  * on a host without one, a bare 500, or a closed connection where the host gives no response
  * (Fastify), so the client is never left waiting; and a process warning for both errors, so
- * neither is lost without a crash.
+ * neither is lost without a crash. With no connection at all (a test harness such as
+ * chai-passport-strategy), both are thrown as uncaught exceptions: the test runner then reports
+ * them against the running test (a failed assertion in the harness's `success()`).
  */
 function lastResort(req: HostRequest, original: Error, thrown: Error): void {
   if (typeof req.next === 'function') {
@@ -601,14 +651,24 @@ function lastResort(req: HostRequest, original: Error, thrown: Error): void {
     return;
   }
   const res = req.res;
+  // A Node request has its socket; Fastify's request has the Node request as `raw`.
+  type Socket = { destroy?: () => void; _httpMessage?: { headersSent?: boolean } };
+  const host = req as { socket?: Socket; raw?: { socket?: Socket } };
+  const socket = host.socket ?? host.raw?.socket;
   if (res && typeof res.end === 'function' && !res.headersSent) {
     res.statusCode = 500;
     res.end('Internal Server Error');
+  } else if (!res && socket) {
+    // Close the connection only while nothing of a response has gone out (Node keeps the
+    // response being written on the socket).
+    if (socket._httpMessage?.headersSent === false) socket.destroy?.();
   } else if (!res) {
-    // Fastify's request has the Node request as `raw`; close its connection only while nothing of
-    // a response has gone out (Node keeps the response being written on the socket).
-    const socket = (req as { raw?: { socket?: { destroy?: () => void; _httpMessage?: { headersSent?: boolean } } } }).raw?.socket;
-    if (socket && socket._httpMessage?.headersSent === false) socket.destroy?.();
+    for (const err of thrown === original ? [original] : [original, thrown]) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+    return;
   }
   process.emitWarning(original);
   if (thrown !== original) process.emitWarning(thrown);
@@ -623,6 +683,44 @@ const NO_PENDING_LOGIN_MESSAGES: Record<KvixiNoPendingLoginReason, string> = {
 
 function failure(code: KvixiFailureCode, message: string): KvixiLoginFailure {
   return { message, code };
+}
+
+/**
+ * The store's answer to `consume()`, checked before the auth_key goes anywhere: a custom store's
+ * bug (an unknown status, `found` without a login) must not run a login.
+ */
+/** A custom store's `reason`, where it is one the strategy knows; else the strategy decides. */
+function knownReason(reason: unknown): KvixiNoPendingLoginReason | undefined {
+  return reason === 'no-cookie' || reason === 'not-started-here' ? reason : undefined;
+}
+
+function consumeResultOf(answer: unknown): KvixiConsumeResult {
+  const status = answer !== null && typeof answer === 'object' ? (answer as { status?: unknown }).status : undefined;
+  if (status === 'none' || status === 'expired') return answer as KvixiConsumeResult;
+  if (status === 'found') {
+    const login = (answer as { login?: unknown }).login as Partial<Record<keyof KvixiPendingLogin, unknown>> | null | undefined;
+    if (
+      login !== null &&
+      typeof login === 'object' &&
+      typeof login.nonce === 'string' &&
+      typeof login.createdAt === 'number' &&
+      Number.isFinite(login.createdAt)
+    ) {
+      return answer as KvixiConsumeResult;
+    }
+    throw new TypeError(
+      `${OWNER} store.consume() returned status 'found' without a login ({ nonce: string, createdAt: number, state? })`,
+    );
+  }
+  const what =
+    answer === null || typeof answer !== 'object'
+      ? printable(String(answer), 40)
+      : status === undefined
+        ? 'an object without a status'
+        : `status ${printable(JSON.stringify(status) ?? String(status), 40)}`;
+  throw new TypeError(
+    `${OWNER} store.consume() returned ${what}: it must resolve { status: 'found', login }, { status: 'none' } or { status: 'expired' }`,
+  );
 }
 
 function storeOf(store: unknown): KvixiPendingLoginStore {
@@ -781,6 +879,25 @@ function startOriginOf(req: HostRequest): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `work` as a promise that rejects with `timedOut()` past `ms`; a later outcome is ignored. One timer, cleared, that keeps no process alive. */
+function withinTime<T>(work: T | PromiseLike<T>, ms: number, timedOut: () => Error): Promise<T> {
+  if (!isPromiseLike(work)) return Promise.resolve(work);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(timedOut()), ms);
+    timer.unref();
+    Promise.resolve(work).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

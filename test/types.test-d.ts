@@ -1,8 +1,9 @@
-import type { Request } from 'express';
-import type { AuthenticateOptions } from 'passport';
+import type { NextFunction, Request, Response } from 'express';
+import passport, { type AuthenticateOptions } from 'passport';
 import { createClient } from 'redis';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  handleAsync,
   KvixiMemoryClaimStore,
   KvixiRedisClaimStore,
   KvixiStrategy,
@@ -85,11 +86,25 @@ describe('verify overloads', () => {
     );
   });
 
-  it('refuses an async verify that forgets to return the user', () => {
+  it('refuses an async verify that forgets to return the user, on TypeScript 5.9 and 7', () => {
     // @ts-expect-error a Promise<void> is the classic bug: resolve to the user or false
     new KvixiStrategy(credentials, async (_tokens, profile) => {
       await Promise.resolve(profile.id);
     });
+    const forgetful = async (_tokens: KvixiTokens, profile: KvixiProfile) => {
+      await Promise.resolve(profile.id);
+    };
+    // @ts-expect-error the same, declared apart
+    new KvixiStrategy(credentials, forgetful);
+    // @ts-expect-error a promise of undefined is no outcome either
+    new KvixiStrategy(credentials, async () => undefined);
+    // @ts-expect-error a thenable is awaited like a promise, and this one gives nothing
+    new KvixiStrategy(credentials, () => ({ then: (resolve: (value: void) => void) => resolve() }));
+  });
+
+  it('accepts a synchronous verify that returns the user or false', () => {
+    new KvixiStrategy(credentials, (_tokens, profile) => ({ id: profile.id }));
+    new KvixiStrategy(credentials, () => false);
   });
 
   it("passes state through Passport's options type with withState, and reads it back from req.authInfo", () => {
@@ -136,5 +151,44 @@ describe('stores and claim stores', () => {
   it('refuses a claim store that resolves anything but a boolean', () => {
     // @ts-expect-error claim must resolve true or false
     new KvixiStrategy({ ...credentials, claimStore: { claim: async () => 'OK' } }, verify);
+  });
+});
+
+describe('handleAsync', () => {
+  it('wraps an async custom callback with next, keeping its parameter types', () => {
+    (req: Request, res: Response, next: NextFunction) => {
+      const callback = handleAsync(next, async (err: unknown, user: Express.User | false, info: KvixiInfo) => {
+        if (err) return next(err);
+        if (!user) return res.status(401).send(info);
+        await Promise.resolve();
+      });
+      expectTypeOf(callback).parameters.toEqualTypeOf<[unknown, false | Express.User, KvixiInfo]>();
+      expectTypeOf(callback).returns.toEqualTypeOf<void>();
+      passport.authenticate('kvixi', callback)(req, res, next);
+    };
+  });
+
+  it('wraps an async serializeUser and deserializeUser, whose parameters Passport types', () => {
+    passport.serializeUser(
+      handleAsync(async (user, done) => {
+        expectTypeOf(user).toEqualTypeOf<Express.User>();
+        done(null, await Promise.resolve('id'));
+      }),
+    );
+    passport.deserializeUser(
+      handleAsync(async (id: string, done) => {
+        done(null, await Promise.resolve({ id }));
+      }),
+    );
+    passport.serializeUser(
+      handleAsync(async (req: Request, user: Express.User, done: (err: unknown, id?: string) => void) => {
+        done(null, `${req.ip ?? ''}:${Object.keys(user).length}`);
+      }),
+    );
+  });
+
+  it('refuses a callback without next when its last parameter is no done', () => {
+    // @ts-expect-error a custom callback needs next: handleAsync(next, callback)
+    handleAsync(async (_err: unknown, _user: Express.User | false, _info: KvixiInfo) => undefined);
   });
 });

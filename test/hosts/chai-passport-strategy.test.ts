@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as chai from 'chai';
 import chaiPassportStrategy, { type ChaiWithPassport, type HarnessRequest, type HarnessTest } from 'chai-passport-strategy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,28 +218,6 @@ describe("an assertion that fails in the harness's callbacks", { timeout: 2_000 
     await expect(run).rejects.toThrow(`expected { id: '${jane}', name: 'Jane O\\'Brien' } to deeply equal { id: 'somebody else' }`);
   });
 
-  it('in success(), with no error() registered, is still reported as that AssertionError (a process warning)', async () => {
-    const session: Record<string, unknown> = {};
-    await browser(session).start();
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning);
-    process.on('warning', onWarning);
-    try {
-      harness
-        .use(strategy)
-        .request((req) => {
-          req.url = '/auth/kvixi/callback';
-          req.query = { auth_key: keyFor(jane) };
-          req.session = session;
-        })
-        .success((user) => chai.expect(user).to.deep.equal({ id: 'somebody else' }))
-        .authenticate();
-      await expect.poll(() => warnings.some((warning) => warning instanceof chai.AssertionError), { timeout: 1_500 }).toBe(true);
-    } finally {
-      process.off('warning', onWarning);
-    }
-  });
-
   it('in fail() reaches error() as that AssertionError, at once', async () => {
     const run = harnessTest(
       (test, resolve) =>
@@ -253,5 +233,48 @@ describe("an assertion that fails in the harness's callbacks", { timeout: 2_000 
     );
     await expect(run).rejects.toThrow(chai.AssertionError);
     await expect(run).rejects.toThrow("to have property 'code' of 'ERR_KVIXI_SOMETHING_ELSE', but got 'ERR_KVIXI_NO_PENDING_LOGIN'");
+  });
+});
+
+describe("an exception in the harness's callbacks with no error() registered", { timeout: 30_000 }, () => {
+  // The harness gives the strategy no response and no `next`, so nothing could answer a request:
+  // the exception is thrown as an uncaught exception, which test runners report against the
+  // running test. Each runner runs in a child process, as a user's test suite would.
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const bin = (name: string) => `${root}node_modules/.bin/${name}`;
+  // Without the variables of the Vitest running this file.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST')));
+
+  function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve) => {
+      execFile(command, args, { cwd: root, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 25_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` });
+      });
+    });
+  }
+
+  it('reaches Vitest as that AssertionError, an uncaught exception against the running test', async () => {
+    const { code, output } = await run(bin('vitest'), ['run', '--config', 'test/support/harness-child/vitest.config.ts']);
+    expect(code).toBe(1);
+    const uncaught = output.slice(output.indexOf('Uncaught Exception'));
+    expect(output).toContain('Uncaught Exception');
+    expect(uncaught).toMatch(/AssertionError: expected \{ id: '\d+', name: 'Jane Doe' \} to deeply equal \{ id: 'somebody else' \}/);
+    expect(uncaught).toContain('The latest test that might\'ve caused the error is "signs Jane in"');
+  });
+
+  it('fails the running node:test test at once as that exception, as mocha does, instead of a timeout', async () => {
+    const { code, output } = await run(process.execPath, ['--import', 'tsx', '--test', 'test/support/harness-child/assertions.node-test.ts']);
+    expect(code).toBe(1);
+    const [assertion, forged] = output.split('# Subtest: ').slice(1);
+    expect(assertion).toMatch(/^signs Jane in\nnot ok 1/);
+    expect(assertion).toContain("failureType: 'uncaughtException'");
+    expect(assertion).toContain("name: 'AssertionError'");
+    expect(assertion).toContain("-   id: 'somebody else'");
+    // Its timeout is 5 s: the exception ended it long before.
+    expect(Number(/duration_ms: ([\d.]+)/.exec(assertion ?? '')?.[1])).toBeLessThan(2_000);
+    // The harness's own throw for an action the test did not register reaches it too.
+    expect(forged).toMatch(/^refuses a forged callback\nnot ok 2/);
+    expect(forged).toContain("failureType: 'uncaughtException'");
+    expect(forged).toContain("error: 'Strategy#fail should not be called'");
   });
 });
