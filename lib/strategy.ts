@@ -2,8 +2,14 @@ import { debuglog } from 'node:util';
 import type { Request } from 'express';
 import { Strategy as PassportStrategy } from 'passport-strategy';
 import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
-import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
-import { optionalBaseURL, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
+import { CLIENT_OPTIONS, KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
+import {
+  optionalBaseURL,
+  optionalFunction,
+  optionalPositive,
+  refuseMisspelledOptions,
+  requireString,
+} from './options.js';
 import {
   KvixiSessionStore,
   newPendingLogin,
@@ -177,6 +183,11 @@ interface PassportActions {
 const StrategyBase: new () => PassportActions = PassportStrategy as new () => PassportActions;
 
 const OWNER = 'KvixiStrategy';
+const STRATEGY_OPTIONS = [
+  ...CLIENT_OPTIONS,
+  'name', 'callbackURL', 'uploadsURL', 'pendingLoginTTL', 'allowCrossSiteStart', 'skipUserProfile', 'store', 'now',
+  'passReqToCallback',
+] as const;
 const MAX_AUTH_KEY_LENGTH = 256;
 const MAX_STATE_BYTES = 2048;
 
@@ -232,10 +243,9 @@ export class KvixiStrategy extends StrategyBase {
       throw new TypeError(`${OWNER} requires an options object with appId and appSecret`);
     }
     if (typeof verify !== 'function') throw new TypeError(`${OWNER} requires a verify function`);
-    requireAppId(OWNER, options.appId);
-    requireString(OWNER, 'appSecret', options.appSecret);
+    refuseMisspelledOptions(OWNER, options, STRATEGY_OPTIONS);
+    this.client = new KvixiClient(options, OWNER);
     this.name = options.name === undefined ? 'kvixi' : requireString(OWNER, 'name', options.name);
-    this.client = new KvixiClient(options);
     this._verify = verify;
     this._passReqToCallback = options.passReqToCallback === true;
     this._skipUserProfile = options.skipUserProfile === true;
