@@ -11,6 +11,7 @@ import {
   optionalFunction,
   optionalLang,
   optionalPositive,
+  refuseMisspelledOptions,
   requireAppId,
   requireString,
 } from './options.js';
@@ -80,6 +81,8 @@ type ExchangeMethod = 'POST' | 'GET';
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const OWNER = 'KvixiClient';
+/** Every option KvixiClient reads: a misspelling of one is refused (`baseUrl`). */
+export const CLIENT_OPTIONS = ['appId', 'appSecret', 'baseURL', 'timeout', 'fetch', 'lang', 'accessTokenTTL'] as const;
 const DEFAULT_BASE_URL = 'https://kvixi.com';
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Kvixi's messages are one short line; a longer one is cut, so that redacting it stays cheap. */
@@ -118,17 +121,22 @@ export class KvixiClient {
   /** Sngine ≤4.0.3 reads the query string only, ≥4.0.4 the form body only; remember which one answered. */
   #exchangeMethod: ExchangeMethod = 'POST';
 
-  constructor(options: KvixiClientOptions) {
+  /**
+   * @param options The app's credentials and the site.
+   * @param owner The class named in option errors: a strategy that builds its client passes its own.
+   */
+  constructor(options: KvixiClientOptions, owner = OWNER) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`${OWNER} requires an options object with appId and appSecret`);
+      throw new TypeError(`${owner} requires an options object with appId and appSecret`);
     }
-    this.appId = requireAppId(OWNER, options.appId);
-    this.#appSecret = requireString(OWNER, 'appSecret', options.appSecret).trim();
-    this.baseURL = optionalBaseURL(OWNER, 'baseURL', options.baseURL, DEFAULT_BASE_URL);
-    this.timeout = optionalPositive(OWNER, 'timeout', options.timeout, 10_000, MAX_TIMEOUT);
-    this.accessTokenTTL = optionalPositive(OWNER, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
-    this.lang = optionalLang(OWNER, options.lang);
-    this.#fetch = optionalFunction(OWNER, 'fetch', options.fetch) ?? ((input, init) => fetch(input, init));
+    refuseMisspelledOptions(owner, options, CLIENT_OPTIONS);
+    this.appId = requireAppId(owner, options.appId);
+    this.#appSecret = requireString(owner, 'appSecret', options.appSecret, true).trim();
+    this.baseURL = optionalBaseURL(owner, 'baseURL', options.baseURL, DEFAULT_BASE_URL);
+    this.timeout = optionalPositive(owner, 'timeout', options.timeout, 10_000, MAX_TIMEOUT);
+    this.accessTokenTTL = optionalPositive(owner, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
+    this.lang = optionalLang(owner, options.lang);
+    this.#fetch = optionalFunction(owner, 'fetch', options.fetch) ?? ((input, init) => fetch(input, init));
     const query = new URLSearchParams({ app_id: this.appId });
     if (this.lang) query.set('lang', this.lang);
     this.#authorizationURL = `${this.baseURL}/api/oauth?${query}`;

@@ -11,6 +11,7 @@ import {
   type KvixiPendingLoginStore,
   type KvixiRequest,
 } from './pending-login.js';
+import { refuseMisspelledOptions } from './options.js';
 
 /** Options of `new KvixiCookieStore(options)`. */
 export interface KvixiCookieStoreOptions {
@@ -66,6 +67,7 @@ export class KvixiCookieStore implements KvixiPendingLoginStore {
 
   constructor(options: KvixiCookieStoreOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError(`${OWNER} requires an options object with a secret`);
+    refuseMisspelledOptions(OWNER, options, ['secret', 'cookieName', 'secure', 'sameSite']);
     const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
     if (!Array.isArray(secrets) || secrets.length === 0) {
       throw new TypeError(`${OWNER} requires a secret option (a string of at least ${MIN_SECRET_LENGTH} characters, or a list of them)`);

@@ -2,7 +2,7 @@ import { debuglog } from 'node:util';
 import type { Request } from 'express';
 import { Strategy as PassportStrategy } from 'passport-strategy';
 import { KvixiAPIError, KvixiError, KvixiUserNotFoundError } from './errors.js';
-import { KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
+import { CLIENT_OPTIONS, KvixiClient, type KvixiClientOptions, type KvixiTokens } from './client.js';
 import { sendContinuePage } from './continue-page.js';
 import { isHttps, type CookieRequest } from './cookies.js';
 import {
@@ -14,7 +14,7 @@ import {
   type KvixiPhaseContext,
   type KvixiProviderCallContext,
 } from './diagnostics.js';
-import { optionalBaseURL, optionalBoolean, optionalFunction, optionalPositive, requireAppId, requireString } from './options.js';
+import { optionalBaseURL, optionalBoolean, optionalFunction, optionalPositive, refuseMisspelledOptions, requireString } from './options.js';
 import {
   CLOCK_SKEW_MS,
   KvixiSessionStore,
@@ -206,7 +206,10 @@ export function withState(state: KvixiState): { state: string } {
 export interface KvixiAuthenticateOptions {
   /**
    * App state kept with the pending login and handed back as `req.authInfo.state` (e.g.
-   * `{ returnTo }`): JSON only, at most 2 KiB as JSON. It comes back as a JSON round trip gives it.
+   * `{ returnTo }`): plain objects, arrays, strings, finite numbers, booleans and null, at most
+   * 2 KiB as JSON, and it comes back equal (a key set to `undefined` is left out). Anything JSON
+   * would change (a `Date`, `Map`, class instance, `undefined` in an array, `NaN`) is a `TypeError`
+   * at the start naming where it is (`state.when is a Date`).
    * Two logins started in two tabs of one browser cannot be told apart at the callback (Kvixi
    * echoes nothing), so the newest one's state is used: check per-tab intent again.
    */
@@ -227,6 +230,11 @@ interface PassportActions {
 const StrategyBase: new () => PassportActions = PassportStrategy as new () => PassportActions;
 
 const OWNER = 'KvixiStrategy';
+const STRATEGY_OPTIONS = [
+  ...CLIENT_OPTIONS,
+  'name', 'callbackURL', 'uploadsURL', 'pendingLoginTTL', 'allowCrossSiteStart', 'skipUserProfile', 'store', 'now',
+  'passReqToCallback', 'continuePage', 'claimStore', 'appTimeout',
+] as const;
 const MAX_AUTH_KEY_LENGTH = 256;
 const MAX_STATE_BYTES = 2048;
 /** The longest delay setTimeout keeps. */
@@ -296,10 +304,9 @@ export class KvixiStrategy extends StrategyBase {
       throw new TypeError(`${OWNER} requires an options object with appId and appSecret`);
     }
     if (typeof verify !== 'function') throw new TypeError(`${OWNER} requires a verify function`);
-    requireAppId(OWNER, options.appId);
-    requireString(OWNER, 'appSecret', options.appSecret);
+    refuseMisspelledOptions(OWNER, options, STRATEGY_OPTIONS);
+    this.client = new KvixiClient(options, OWNER);
     this.name = options.name === undefined ? 'kvixi' : requireString(OWNER, 'name', options.name);
-    this.client = new KvixiClient(options);
     this._verify = verify;
     this._passReqToCallback = options.passReqToCallback === true;
     this._skipUserProfile = options.skipUserProfile === true;
@@ -783,28 +790,47 @@ function isAuthenticated(req: HostRequest): boolean {
 }
 
 /**
- * What a JSON round trip of `state` gives, or a `TypeError` saying why it cannot be kept: every
- * store then hands back the same value, and nothing unstorable reaches a session store.
+ * `state` as every store hands it back, or a `TypeError` naming the first value JSON would change
+ * (`state.when is a Date`): only plain objects, arrays, strings, finite numbers, booleans and
+ * null are kept, so what the callback gets equals what the start was given.
  */
 function storableState(state: unknown): unknown {
   if (state === undefined) return undefined;
-  let json: string | undefined;
+  const paths = new Map<unknown, string>();
+  let json: string;
   try {
-    json = JSON.stringify(state, (_key, value: unknown) => {
-      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
-        throw new TypeError(`it holds a ${typeof value}`);
-      }
+    // `this[key]` is the value before JSON.stringify called its toJSON (a Date is still a Date).
+    json = JSON.stringify(state, function (this: Record<string, unknown>, key, value: unknown) {
+      const path = key === '' ? 'state' : `${paths.get(this) ?? 'state'}${Array.isArray(this) ? `[${key}]` : `.${key}`}`;
+      const reason = unstorable(this[key], Array.isArray(this));
+      if (reason !== undefined) throw new TypeError(`${path} ${reason}`);
+      if (typeof value === 'object' && value !== null) paths.set(value, path);
       return value;
     });
   } catch (err) {
     const reason = err instanceof TypeError && /circular/i.test(err.message) ? 'it is circular' : asError(err).message;
     throw new TypeError(`${OWNER} state must be plain JSON data, but ${reason}`);
   }
-  if (json === undefined) throw new TypeError(`${OWNER} state must be plain JSON data`);
   if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
     throw new TypeError(`${OWNER} state must be at most ${MAX_STATE_BYTES} bytes as JSON`);
   }
   return JSON.parse(json) as unknown;
+}
+
+/** Why JSON would not give `value` back as it is, or `undefined` when it would. */
+function unstorable(value: unknown, inArray: boolean): string | undefined {
+  if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return `is a ${typeof value}`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `is ${value} (JSON turns it into null)`;
+  if (value === undefined) return inArray ? 'is undefined (JSON turns it into null)' : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null && prototype !== Array.prototype) {
+    const name: unknown = (prototype as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    const kind = typeof name === 'string' && name !== '' ? name : 'class instance';
+    return `is ${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return 'has a toJSON method';
+  return undefined;
 }
 
 /** The request's path and auth_key values, read by us rather than by whichever query parser the app set. */

@@ -2,13 +2,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { typeErrors7 as typeErrors7Of } from './support/typescript-7.js';
 
 // Docs are code: every TypeScript block of the README type-checks against the built package
 // (`npm test` builds it first) under strict and exactOptionalPropertyTypes, each block on its
 // own, as a user would paste it. A block may use only what it imports or declares, plus the
 // preamble below (the README's "Development" section names it). A block whose first line is a
 // file name comment (`// kvixi.guard.ts`) is saved under that name, so later blocks can import it
-// ('./kvixi.guard.js'). JavaScript blocks must parse.
+// ('./kvixi.guard.js'). JavaScript blocks must parse. TypeScript blocks are checked under the pinned
+// TypeScript 5.9 and under TypeScript 7.
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // Inside the package, so `import … from 'passport-kvixi'` resolves to this package's build.
@@ -59,14 +61,15 @@ interface HarnessTest {
 declare const harness: { use(strategy: object): HarnessTest };
 `;
 
-const OPTIONS: ts.CompilerOptions = {
+/** As a tsconfig spells them, so TypeScript 7 (which has no compiler API) checks with the same options. */
+const OPTIONS_JSON = {
   strict: true,
   exactOptionalPropertyTypes: true,
   noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  lib: ['lib.es2023.d.ts'],
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  target: 'ES2022',
+  lib: ['ES2023'],
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
   types: ['node'],
   esModuleInterop: true,
   skipLibCheck: true,
@@ -74,6 +77,7 @@ const OPTIONS: ts.CompilerOptions = {
   experimentalDecorators: true,
   emitDecoratorMetadata: true,
 };
+const OPTIONS: ts.CompilerOptions = ts.convertCompilerOptionsFromJson(OPTIONS_JSON, ROOT).options;
 
 interface Block {
   lang: string;
@@ -100,12 +104,24 @@ function readmeBlocks(): Block[] {
   return blocks;
 }
 
-function typeErrors(files: Array<{ path: string; block: Block }>): Map<string, string[]> {
+interface BlockFile {
+  path: string;
+  block: Block;
+}
+
+/** Writes every block where a user would save it, plus the preamble; returns the preamble's path. */
+function writeBlocks(files: BlockFile[]): string {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
   const preamble = join(WORK, 'preamble.d.ts');
   writeFileSync(preamble, PREAMBLE);
-  const errors = new Map<string, string[]>();
+  // `export {}` makes every block a module, so blocks never see each other's names.
+  for (const { path, block } of files) writeFileSync(path, `${block.code}\nexport {};\n`);
+  return preamble;
+}
+
+function typeErrors(files: BlockFile[], preamble: string): string[] {
+  const errors: string[] = [];
   // Declaration files are parsed once for all blocks; each block still gets a program of its own.
   const host = ts.createCompilerHost(OPTIONS);
   const parsed = new Map<string, ts.SourceFile | undefined>();
@@ -118,39 +134,51 @@ function typeErrors(files: Array<{ path: string; block: Block }>): Map<string, s
     return parsed.get(fileName);
   };
   for (const { path, block } of files) {
-    // `export {}` makes every block a module, so blocks never see each other's names.
-    writeFileSync(path, `${block.code}\nexport {};\n`);
     const program = ts.createProgram({ rootNames: [path, preamble], options: OPTIONS, host });
-    const diagnostics = ts.getPreEmitDiagnostics(program);
-    errors.set(
-      path,
-      diagnostics.map((d) => {
-        const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-        const line = where ? `README.md:${block.line + 1 + where.line}` : 'README.md';
-        return `${line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
-      }),
-    );
+    for (const d of ts.getPreEmitDiagnostics(program)) {
+      const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+      const line = where ? `README.md:${block.line + 1 + where.line}` : 'README.md';
+      errors.push(`${line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    }
   }
   return errors;
+}
+
+/** The same check under TypeScript 7: each block its own program, as a user would compile it. */
+async function typeErrors7(files: BlockFile[], preamble: string): Promise<string[]> {
+  const errors = await typeErrors7Of(
+    files.map(({ path }) => ({ tsconfig: `${path}.tsconfig.json`, files: [path, preamble], compilerOptions: OPTIONS_JSON })),
+  );
+  return [...errors].flatMap(([file, messages]) => {
+    const block = files.find((f) => f.path === file)?.block;
+    // Shown as README lines: `(line,col)` of the saved block, shifted to where the block starts.
+    return messages.map((message) =>
+      block ? message.replace(/^[^(]+\((\d+),\d+\):/, (_all, line: string) => `README.md:${block.line + Number(line)}:`) : message,
+    );
+  });
 }
 
 describe('README code blocks', () => {
   const blocks = readmeBlocks();
   const typescript = blocks.filter((block) => block.lang === 'ts' || block.lang === 'typescript');
   const javascript = blocks.filter((block) => ['js', 'javascript', 'mjs', 'cjs'].includes(block.lang));
+  const files = typescript.map((block, n) => {
+    const named = /^\/\/ ([\w-]+(?:\.[\w-]+)*\.ts)\s*$/.exec(block.code.split('\n')[0] ?? '')?.[1];
+    return { path: join(WORK, named ?? `block-${n}-line-${block.line}.ts`), block };
+  });
 
   it('has TypeScript blocks to check', () => {
     expect(typescript.length).toBeGreaterThan(3);
   });
 
   it('type-checks every TypeScript block under strict and exactOptionalPropertyTypes', { timeout: 120_000 }, () => {
-    const files = typescript.map((block, n) => {
-      const named = /^\/\/ ([\w-]+(?:\.[\w-]+)*\.ts)\s*$/.exec(block.code.split('\n')[0] ?? '')?.[1];
-      return { path: join(WORK, named ?? `block-${n}-line-${block.line}.ts`), block };
-    });
-    const errors = typeErrors(files);
-    const all = [...errors.values()].flat();
-    expect(all, all.join('\n')).toEqual([]);
+    const errors = typeErrors(files, writeBlocks(files));
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
+  it('type-checks every TypeScript block under TypeScript 7 too', { timeout: 120_000 }, async () => {
+    const errors = await typeErrors7(files, writeBlocks(files));
+    expect(errors, errors.join('\n')).toEqual([]);
   });
 
   for (const block of javascript) {

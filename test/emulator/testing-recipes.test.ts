@@ -54,13 +54,14 @@ afterAll(async () => {
 it('logs Jane in', async () => {
   const jane = emu.users[0];
   emu.enqueueLogin({ userId: jane.userId }); // the next visit to Kvixi's login page: Jane approves
-  const res = await request.agent(server).get('/auth/kvixi').redirects(2);
+  const res = await request.agent(server).get('/auth/kvixi').redirects(20); // as a browser: all of them
+  expect(res.redirects.at(-1)).toMatch(`${appURL}/auth/kvixi/callback?auth_key=`);
   expect(res.body).toEqual({ id: jane.userId, name: "Jane O'Brien" });
 });
 
 it('stays signed out when Jane cancels', async () => {
   emu.enqueueLogin({ userId: emu.users[0].userId, decision: 'cancel' });
-  const res = await request.agent(server).get('/auth/kvixi').redirects(2);
+  const res = await request.agent(server).get('/auth/kvixi').redirects(20);
   expect(res.redirects.at(-1)).toBe(`${emu.url}/`); // Cancel leads to Kvixi's home page
 });
 // #endregion
@@ -80,7 +81,7 @@ it('logs Jane in with fetch', async () => {
 it('fails the login when Kvixi answers 502', async () => {
   emu.enqueueLogin({ userId: emu.users[0].userId });
   emu.failNext('authorize', { type: 'http', status: 502, body: 'Bad Gateway' });
-  const res = await request.agent(server).get('/auth/kvixi').redirects(2);
+  const res = await request.agent(server).get('/auth/kvixi').redirects(20);
   expect(res.status).toBe(502); // Express's default handler answers with the error's status
 });
 // #endregion

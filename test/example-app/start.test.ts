@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +16,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('starting the example app (example-app/server.ts, as npm start runs it)', () => {
+/** Every file under dist/ with its modification time: what a build left there. */
+function buildOutput(): Record<string, number> {
+  const dist = join(root, 'dist');
+  if (!existsSync(dist)) return {};
+  const files: Record<string, number> = {};
+  for (const name of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+    const stat = statSync(join(dist, name));
+    if (stat.isFile()) files[name] = stat.mtimeMs;
+  }
+  return files;
+}
+
+describe('npm start (the example app, run from the library\'s source)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvixi-start-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads its settings from a .env file and prints the URLs', async () => {
+  it('reads its settings from a .env file, prints the URLs and leaves dist/ as the build made it', { timeout: 60_000 }, async () => {
     const port = await freePort();
     const emulatorPort = await freePort();
     const envFile = join(dir, '.env');
@@ -30,7 +42,9 @@ describe('starting the example app (example-app/server.ts, as npm start runs it)
     );
     const env: NodeJS.ProcessEnv = { ...process.env, ENV_FILE: envFile };
     for (const name of ['PORT', 'EMULATOR_PORT', 'DATABASE_FILE', 'SESSION_SECRET', 'KVIXI_APP_ID', 'REDIS_URL', 'PUBLIC_URL', 'HOST']) delete env[name];
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['example-app/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const built = buildOutput();
+    // npm, sh, tsx and node form one process group, stopped together.
+    const child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -64,8 +78,10 @@ describe('starting the example app (example-app/server.ts, as npm start runs it)
         'the login outcome line',
       );
       expect(out).not.toContain('0123456789abcdef');
+      // A start that rebuilt dist/ (without declarations) would leave a checkout that packs no types.
+      expect(buildOutput()).toEqual(built);
     } finally {
-      child.kill('SIGTERM');
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
       await withDeadline(exited, 10_000, 'the example app to stop on SIGTERM');
     }
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../lib/emulator/index.js';
 import { describeRecipe } from './recipe-checks.js';
 import { Users } from './users.js';
@@ -85,3 +86,13 @@ afterAll(async () => {
 });
 
 describeRecipe('Fastify', 'request.authInfo.state', () => ({ url, emu, appId: config.kvixiAppId }));
+
+describe('the README\'s Fastify notes', () => {
+  it('shows every cookie override this repository needs on Node.js 20, and no other', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const fastify = readme.slice(readme.indexOf('### Fastify'), readme.indexOf('### Koa'));
+    const block = /```json\n"overrides": (.*)\n```/.exec(fastify)?.[1];
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { overrides: object };
+    expect(JSON.parse(block ?? 'null')).toEqual(manifest.overrides);
+  });
+});
