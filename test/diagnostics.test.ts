@@ -145,7 +145,7 @@ describe('login telemetry on node:diagnostics_channel', () => {
     mockUserInfo(`<b>Warning</b>: token ${ACCESS_TOKEN} for jane@example.com ${phpJSON({ nope: ACCESS_TOKEN })}`);
     await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`).expect(500);
     expect(eventsOf('userInfo')).toContain('error');
-    expect(outcomesOf()).toMatchObject([{ outcome: 'error', code: 'ERR_KVIXI_UNEXPECTED_RESPONSE', endpoint: 'get_user_info', status: 200 }]);
+    expect(outcomesOf()).toMatchObject([{ outcome: 'error', code: 'ERR_KVIXI_UNEXPECTED_RESPONSE', endpoint: 'get_user_info', status: 502 }]);
     expectNothingSecret();
   });
 

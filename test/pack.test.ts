@@ -54,7 +54,7 @@ describe('npm pack of a checkout without a build', () => {
   });
 
   it('carries only the build, the README, the license and package.json', () => {
-    expect(packed.filter((path) => !path.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(packed.filter((path) => !path.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'lib/RECIPES.md', 'lib/emulator/README.md', 'package.json']);
   });
 
   it('has types that resolve for every entry point under every module resolution (attw on the tarball)', { timeout: 120_000 }, async () => {

@@ -2,12 +2,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { DOCS } from './support/docs.js';
 import { typeErrors7 as typeErrors7Of } from './support/typescript-7.js';
 
-// Docs are code: every TypeScript block of the README type-checks against the built package
+// Docs are code: every TypeScript block of the docs (test/support/docs.ts) type-checks against the built package
 // (`npm test` builds it first) under strict and exactOptionalPropertyTypes, each block on its
 // own, as a user would paste it. A block may use only what it imports or declares, plus the
-// preamble below (the README's "Development" section names it). A block whose first line is a
+// preamble below (CONTRIBUTING.md's "Development" section names it). A block whose first line is a
 // file name comment (`// kvixi.guard.ts`) is saved under that name, so later blocks can import it
 // ('./kvixi.guard.js'). JavaScript blocks must parse. TypeScript blocks are checked under the pinned
 // TypeScript 5.9 and under TypeScript 7.
@@ -83,23 +84,27 @@ interface Block {
   lang: string;
   code: string;
   line: number;
+  /** The doc it is in, e.g. `README.md`. */
+  file: string;
 }
 
 function readmeBlocks(): Block[] {
-  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
   const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(\w+)\s*$/.exec(lines[i] ?? '');
-    if (!open) continue;
-    const indent = open[1]?.length ?? 0;
-    const close = lines.findIndex((line, at) => at > i && /^\s*```\s*$/.test(line));
-    if (close === -1) throw new Error(`README.md:${i + 1}: unclosed code block`);
-    const code = lines
-      .slice(i + 1, close)
-      .map((line) => line.slice(Math.min(indent, /^ */.exec(line)?.[0].length ?? 0)))
-      .join('\n');
-    blocks.push({ lang: open[2] ?? '', code, line: i + 1 });
-    i = close;
+  for (const file of DOCS) {
+    const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const open = /^(\s*)```(\w+)\s*$/.exec(lines[i] ?? '');
+      if (!open) continue;
+      const indent = open[1]?.length ?? 0;
+      const close = lines.findIndex((line, at) => at > i && /^\s*```\s*$/.test(line));
+      if (close === -1) throw new Error(`${file}:${i + 1}: unclosed code block`);
+      const code = lines
+        .slice(i + 1, close)
+        .map((line) => line.slice(Math.min(indent, /^ */.exec(line)?.[0].length ?? 0)))
+        .join('\n');
+      blocks.push({ lang: open[2] ?? '', code, line: i + 1, file });
+      i = close;
+    }
   }
   return blocks;
 }
@@ -137,7 +142,7 @@ function typeErrors(files: BlockFile[], preamble: string): string[] {
     const program = ts.createProgram({ rootNames: [path, preamble], options: OPTIONS, host });
     for (const d of ts.getPreEmitDiagnostics(program)) {
       const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-      const line = where ? `README.md:${block.line + 1 + where.line}` : 'README.md';
+      const line = where ? `${block.file}:${block.line + 1 + where.line}` : block.file;
       errors.push(`${line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
     }
   }
@@ -153,7 +158,7 @@ async function typeErrors7(files: BlockFile[], preamble: string): Promise<string
     const block = files.find((f) => f.path === file)?.block;
     // Shown as README lines: `(line,col)` of the saved block, shifted to where the block starts.
     return messages.map((message) =>
-      block ? message.replace(/^[^(]+\((\d+),\d+\):/, (_all, line: string) => `README.md:${block.line + Number(line)}:`) : message,
+      block ? message.replace(/^[^(]+\((\d+),\d+\):/, (_all, line: string) => `${block.file}:${block.line + Number(line)}:`) : message,
     );
   });
 }
@@ -164,7 +169,7 @@ describe('README code blocks', () => {
   const javascript = blocks.filter((block) => ['js', 'javascript', 'mjs', 'cjs'].includes(block.lang));
   const files = typescript.map((block, n) => {
     const named = /^\/\/ ([\w-]+(?:\.[\w-]+)*\.ts)\s*$/.exec(block.code.split('\n')[0] ?? '')?.[1];
-    return { path: join(WORK, named ?? `block-${n}-line-${block.line}.ts`), block };
+    return { path: join(WORK, named ?? `block-${n}-${block.file.replace(/\W+/g, '-')}-line-${block.line}.ts`), block };
   });
 
   it('has TypeScript blocks to check', () => {
@@ -182,7 +187,7 @@ describe('README code blocks', () => {
   });
 
   for (const block of javascript) {
-    it(`parses the JavaScript block at README.md:${block.line}`, () => {
+    it(`parses the JavaScript block at ${block.file}:${block.line}`, () => {
       const out = ts.transpileModule(block.code, {
         reportDiagnostics: true,
         fileName: block.lang === 'cjs' ? 'block.cjs' : 'block.mjs',

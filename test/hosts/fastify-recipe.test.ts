@@ -89,7 +89,7 @@ describeRecipe('Fastify', 'request.authInfo.state', () => ({ url, emu, appId: co
 
 describe('the README\'s Fastify notes', () => {
   it('shows every cookie override this repository needs on Node.js 20, and no other', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../lib/RECIPES.md', import.meta.url), 'utf8');
     const fastify = readme.slice(readme.indexOf('### Fastify'), readme.indexOf('### Koa'));
     const block = /```json\n"overrides": (.*)\n```/.exec(fastify)?.[1];
     const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { overrides: object };

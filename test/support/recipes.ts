@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { DOCS } from './docs.js';
 
 /**
  * README recipes are run by tests exactly as written: a README code block that follows
@@ -15,18 +16,20 @@ export interface Recipe {
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-export function readmeRecipes(readme = readFileSync(join(ROOT, 'README.md'), 'utf8')): Recipe[] {
+/** The recipes of every doc in DOCS, or of the one text given (named `file`). */
+export function readmeRecipes(text?: string, file = 'README.md'): Recipe[] {
+  if (text === undefined) return DOCS.flatMap((doc) => readmeRecipes(readFileSync(join(ROOT, doc), 'utf8'), doc));
   const recipes: Recipe[] = [];
-  const lines = readme.split('\n');
+  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const marker = /^<!--\s*recipe:\s*([\w-]+)\s*-->\s*$/.exec(lines[i] ?? '');
     if (!marker) continue;
     let open = i + 1;
     while (open < lines.length && (lines[open] ?? '').trim() === '') open++;
-    if (!/^```\w*\s*$/.test(lines[open] ?? '')) throw new Error(`README.md:${i + 1}: recipe ${marker[1]} has no code block`);
+    if (!/^```\w*\s*$/.test(lines[open] ?? '')) throw new Error(`${file}:${i + 1}: recipe ${marker[1]} has no code block`);
     const close = lines.findIndex((line, at) => at > open && /^```\s*$/.test(line));
-    if (close === -1) throw new Error(`README.md:${open + 1}: unclosed code block`);
-    recipes.push({ name: marker[1] ?? '', code: lines.slice(open + 1, close).join('\n'), where: `README.md:${open + 2}` });
+    if (close === -1) throw new Error(`${file}:${open + 1}: unclosed code block`);
+    recipes.push({ name: marker[1] ?? '', code: lines.slice(open + 1, close).join('\n'), where: `${file}:${open + 2}` });
   }
   return recipes;
 }
