@@ -92,6 +92,7 @@ const base = vitestTest.extend<{ page: Page }>({
 });
 
 // #region recipe: testing-playwright-fixture
+// A Playwright Test fixture file: `base` is `test` from @playwright/test.
 export const test = base.extend<{ kvixi: { loginAs(userId: string, decision?: 'approve' | 'cancel'): Promise<void> } }>({
   kvixi: async ({}, use) => {
     const control = async (path: string, body: object = {}) => {
@@ -108,6 +109,7 @@ export const test = base.extend<{ kvixi: { loginAs(userId: string, decision?: 'a
 
 describe.skipIf(skipBrowserTests)('the Playwright recipes', () => {
   // #region recipe: testing-playwright
+  // A Playwright test that imports `test` from the fixture file above.
   test('Jane logs in with Kvixi', async ({ page, kvixi }) => {
     await kvixi.loginAs('1'); // jane, the first of kvixi-emulator's demo users
     await page.goto('/auth/kvixi');

@@ -51,6 +51,7 @@ afterAll(async () => {
 // #endregion
 
 // #region recipe: testing-supertest
+// In the test file of "Testing your app" above: emu, server.
 it('logs Jane in', async () => {
   const jane = emu.users[0];
   emu.enqueueLogin({ userId: jane.userId }); // the next visit to Kvixi's login page: Jane approves
@@ -67,6 +68,7 @@ it('stays signed out when Jane cancels', async () => {
 // #endregion
 
 // #region recipe: testing-fetch
+// In the test file of "Testing your app" above: emu, appURL.
 it('logs Jane in with fetch', async () => {
   emu.enqueueLogin({ userId: emu.users[0].userId });
   const start = await fetch(`${appURL}/auth/kvixi`, { redirect: 'manual' });
@@ -78,6 +80,7 @@ it('logs Jane in with fetch', async () => {
 // #endregion
 
 // #region recipe: testing-faults
+// In the test file of "Testing your app" above: emu, server.
 it('fails the login when Kvixi answers 502', async () => {
   emu.enqueueLogin({ userId: emu.users[0].userId });
   emu.failNext('authorize', { type: 'http', status: 502, body: 'Bad Gateway' });
@@ -87,6 +90,7 @@ it('fails the login when Kvixi answers 502', async () => {
 // #endregion
 
 // #region recipe: testing-clock
+// In the test file of "Testing your app" above: emu.
 it('moves the clock the strategy reads', () => {
   const now = emu.now; // bound: hand it on as a clock, e.g. new KvixiStrategy({ ..., now: emu.now }, verify)
   const before = now();

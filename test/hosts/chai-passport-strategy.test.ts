@@ -166,6 +166,7 @@ describe('chai-passport-strategy 3 as the harness', { timeout: 5_000 }, () => {
 
 describe('the README recipe for chai-passport-strategy', { timeout: 5_000 }, () => {
   // #region recipe: host-chai-passport-strategy
+  // A Vitest file: `harness`, the `strategy` under test and the emulator `emu`, as said above.
   it('signs Jane in', async () => {
     const session = {}; // one browser's session, shared by the start and the callback
     await new Promise((resolve, reject) =>

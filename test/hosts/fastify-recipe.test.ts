@@ -19,6 +19,7 @@ const config = {
 const users = new Users();
 
 // #region recipe: host-fastify
+// `config` (your settings) and `users` (your accounts module) are your app's own.
 import Fastify from 'fastify';
 import fastifySecureSession from '@fastify/secure-session';
 import { Authenticator } from '@fastify/passport';

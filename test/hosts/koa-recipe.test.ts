@@ -20,6 +20,7 @@ const config = {
 const users = new Users();
 
 // #region recipe: host-koa
+// `config` (your settings) and `users` (your accounts module) are your app's own.
 import Koa from 'koa';
 import Router from '@koa/router';
 import session from 'koa-session';
