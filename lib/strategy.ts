@@ -169,8 +169,8 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   /** The clock every expiry check reads, in milliseconds since the epoch; default `Date.now`. */
   now?: (() => number) | undefined;
   /**
-   * Milliseconds the app's own code may take for one step: verify, and each call of the store
-   * (the session's save included). Past it the login ends in `ERR_KVIXI_VERIFY_TIMEOUT` or
+   * Milliseconds the app's own code may take for one step: verify, each call of the store
+   * (the session's save included) and of the claim store. Past it the login ends in `ERR_KVIXI_VERIFY_TIMEOUT` or
    * `ERR_KVIXI_STORE_TIMEOUT` and a late outcome is ignored. Default 30000.
    */
   appTimeout?: number | undefined;
@@ -487,7 +487,10 @@ export class KvixiStrategy extends StrategyBase {
    */
   private async _claim(login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<boolean> {
     const ttlMs = Math.max(1, login.createdAt + context.ttlMs + CLOCK_SKEW_MS - context.now);
-    const claimed: unknown = await this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs);
+    // A claim store is the app's own code too (its database, its Redis): bounded like the store's calls.
+    const claimed: unknown = await withinTime(this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs), this._appTimeout, () =>
+      new KvixiError('ERR_KVIXI_STORE_TIMEOUT', `${OWNER} claimStore.claim() did not settle within ${this._appTimeout} ms (appTimeout)`),
+    );
     if (typeof claimed !== 'boolean') throw new TypeError(`${OWNER} claimStore.claim() must resolve true or false`);
     return claimed;
   }
