@@ -129,9 +129,16 @@ describe('a store call that never settles', () => {
 });
 
 describe('the appTimeout option', () => {
-  it.each([0, -1, Number.POSITIVE_INFINITY, Number.NaN, '30000', 2_147_483_648])('refuses %s with a TypeError naming it', (appTimeout) => {
+  it.each([
+    [0, '0'],
+    [-1, '-1'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [Number.NaN, 'NaN'],
+    ['30000', '"30000"'],
+    [2_147_483_648, '2147483648'],
+  ])('refuses %s with a TypeError naming it and the value it got', (appTimeout, shown) => {
     expect(() => new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET, appTimeout: appTimeout as number }, keepUser)).toThrow(
-      new TypeError('KvixiStrategy appTimeout must be a positive number no greater than 2147483647'),
+      new TypeError(`KvixiStrategy appTimeout must be a positive number no greater than 2147483647, got ${shown}`),
     );
   });
 });
