@@ -97,9 +97,9 @@ export class KvixiMemoryClaimStore implements KvixiClaimStore {
     return true;
   }
 
-  /** Drops every bucket whose second has passed; runs at most once a second. */
+  /** Drops every bucket whose second has passed; runs at most once a second, and again after the clock went back. */
   #sweep(now: number): void {
-    if (now < this.#nextSweep) return;
+    if (now < this.#nextSweep && now >= this.#nextSweep - BUCKET_MS) return;
     this.#nextSweep = (Math.floor(now / BUCKET_MS) + 1) * BUCKET_MS;
     for (const [end, ids] of this.#buckets) {
       if (end * BUCKET_MS > now) continue;

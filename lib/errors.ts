@@ -11,7 +11,7 @@
  * - `ERR_KVIXI_VERIFY_NO_RESULT`: an async verify resolved `undefined` without calling `done`.
  * - `ERR_KVIXI_CLAIM_STORE_FULL`: `KvixiMemoryClaimStore` holds `maxClaims` live claims.
  * - `ERR_KVIXI_VERIFY_TIMEOUT`: verify reached no outcome within the strategy's `appTimeout`.
- * - `ERR_KVIXI_STORE_TIMEOUT`: a pending-login store call (the session's save) did not settle within `appTimeout`.
+ * - `ERR_KVIXI_STORE_TIMEOUT`: a pending-login store call (the session's save) or a claim store's `claim()` did not settle within `appTimeout`.
  */
 export type KvixiErrorCode =
   | 'ERR_KVIXI_API'

@@ -87,7 +87,8 @@ declare global {
  * What a login hands Passport as `info` (a custom callback's third argument) when it succeeds.
  * `alreadySignedIn`: the callback came again from a browser that is signed in and has no login
  * pending (Back or reload after logging in, or a login finished in a second tab); `user` is the
- * signed-in user, Kvixi was not asked, and the `auth_key` was not used.
+ * signed-in user, Kvixi was not asked, and the `auth_key` was not used. Never under
+ * `passport.authorize` (linking): there such a callback fails with `ERR_KVIXI_NO_PENDING_LOGIN`.
  */
 export interface KvixiSuccessInfo {
   state?: KvixiState;
@@ -169,8 +170,8 @@ export interface KvixiStrategyOptionsBase extends KvixiClientOptions {
   /** The clock every expiry check reads, in milliseconds since the epoch; default `Date.now`. */
   now?: (() => number) | undefined;
   /**
-   * Milliseconds the app's own code may take for one step: verify, and each call of the store
-   * (the session's save included). Past it the login ends in `ERR_KVIXI_VERIFY_TIMEOUT` or
+   * Milliseconds the app's own code may take for one step: verify, each call of the store
+   * (the session's save included) and of the claim store. Past it the login ends in `ERR_KVIXI_VERIFY_TIMEOUT` or
    * `ERR_KVIXI_STORE_TIMEOUT` and a late outcome is ignored. Default 30000.
    */
   appTimeout?: number | undefined;
@@ -332,7 +333,7 @@ export class KvixiStrategy extends StrategyBase {
     this._began = outcomes.hasSubscribers ? performance.now() : undefined;
     this._phase = isCallback ? 'callback' : 'start';
     const phase = isCallback
-      ? traced(phases.callback, () => this._phaseContext(), () => this._finish(host, authKeys))
+      ? traced(phases.callback, () => this._phaseContext(), () => this._finish(host, authKeys, options))
       : traced(phases.start, () => this._phaseContext(), () => this._start(host, options));
     phase.catch((err: unknown) => this._reportError(host, asError(err)));
   }
@@ -393,7 +394,7 @@ export class KvixiStrategy extends StrategyBase {
     this._handOver(req, () => this.redirect(target));
   }
 
-  private async _finish(req: HostRequest, authKeys: string[]): Promise<void> {
+  private async _finish(req: HostRequest, authKeys: string[], options: KvixiAuthenticateOptions | undefined): Promise<void> {
     // Kvixi's redirect back is always a top-level navigation; anything else is somebody's page.
     if (!isNavigation(req)) {
       debug('callback refused: not a top-level navigation (Sec-Fetch-Mode/Dest)');
@@ -413,7 +414,9 @@ export class KvixiStrategy extends StrategyBase {
     const pending = consumeResultOf(await this._storeCall('consume', this._store.consume(req, context)));
     const used = pending.status === 'found' && !(await this._claim(pending.login, context));
     if (pending.status === 'none' || used) {
-      if (isAuthenticated(req)) {
+      // Not under passport.authorize (assignProperty): there the success's user is the linked
+      // account, and the signed-in user is not one; a callback with no login links nothing.
+      if (isAuthenticated(req) && options?.assignProperty === undefined) {
         // Back, reload or a second tab: the user goes where a login sends them, still as themselves.
         debug('callback: no pending login, and the request is already signed in: a success as the signed-in user');
         const info: KvixiSuccessInfo = { alreadySignedIn: true };
@@ -487,7 +490,10 @@ export class KvixiStrategy extends StrategyBase {
    */
   private async _claim(login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<boolean> {
     const ttlMs = Math.max(1, login.createdAt + context.ttlMs + CLOCK_SKEW_MS - context.now);
-    const claimed: unknown = await this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs);
+    // A claim store is the app's own code too (its database, its Redis): bounded like the store's calls.
+    const claimed: unknown = await withinTime(this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs), this._appTimeout, () =>
+      new KvixiError('ERR_KVIXI_STORE_TIMEOUT', `${OWNER} claimStore.claim() did not settle within ${this._appTimeout} ms (appTimeout)`),
+    );
     if (typeof claimed !== 'boolean') throw new TypeError(`${OWNER} claimStore.claim() must resolve true or false`);
     return claimed;
   }

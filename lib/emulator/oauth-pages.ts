@@ -6,7 +6,7 @@ import { intval, isBlank } from './php.js';
 import type { LoginDecision } from './login-queue.js';
 import type { Site } from './site.js';
 import { maxSignupUsers, type EmulatorApp, type EmulatorGender, type EmulatorUser } from './store.js';
-import { cookie, param, redirect } from './transport.js';
+import { cookie, fromAnotherOrigin, param, redirect } from './transport.js';
 
 // The browser side of "Log in with": sign-in, consent, and the redirect that carries the auth key.
 
@@ -209,8 +209,16 @@ function locationOf(path: string): string {
   return url.pathname + url.search + url.hash;
 }
 
-/** `POST /signout`, then back to the `return` path on this site ("Switch account" returns to its consent page). */
+/**
+ * `POST /signout`, then back to the `return` path on this site ("Switch account" returns to its
+ * consent page). Only from the emulator's own pages: a form on another site must not sign the user out.
+ */
 export function signOut(site: Site, req: IncomingMessage, res: ServerResponse, form: URLSearchParams | undefined): void {
+  if (fromAnotherOrigin(req)) {
+    sendPage(site, res, 403, 'Sign out', html`<div class="card"><h1>Sign out</h1><p class="error">This request came from a page of another site. To sign out, use Switch account on this site's own page.</p>
+<a class="button" href="/">Home</a></div>`, signedInUser(site, req));
+    return;
+  }
   site.store.endSession(cookie(req, sessionCookie));
   const returnTo = locationOf(safeReturnPath(param(form, 'return')));
   redirect(res, returnTo, { 'Set-Cookie': `${sessionCookie}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });
