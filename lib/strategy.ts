@@ -87,8 +87,9 @@ declare global {
  * What a login hands Passport as `info` (a custom callback's third argument) when it succeeds.
  * `alreadySignedIn`: the callback came again from a browser that is signed in and has no login
  * pending (Back or reload after logging in, or a login finished in a second tab); `user` is the
- * signed-in user, Kvixi was not asked, and the `auth_key` was not used. Never under
- * `passport.authorize` (linking): there such a callback fails with `ERR_KVIXI_NO_PENDING_LOGIN`.
+ * signed-in user, Kvixi was not asked, and the `auth_key` was not used: skip `req.logIn`. A route
+ * with `successRedirect` gets a redirect there instead, and never under `passport.authorize`
+ * (linking): there such a callback fails with `ERR_KVIXI_NO_PENDING_LOGIN`.
  */
 export interface KvixiSuccessInfo {
   state?: KvixiState;
@@ -418,9 +419,16 @@ export class KvixiStrategy extends StrategyBase {
       // account, and the signed-in user is not one; a callback with no login links nothing.
       if (isAuthenticated(req) && options?.assignProperty === undefined) {
         // Back, reload or a second tab: the user goes where a login sends them, still as themselves.
+        this._publishOutcome('success', { alreadySignedIn: true });
+        // Where the route names the page a login leads to, go there without logging in again:
+        // passport 0.7's req.logIn would regenerate the session, and any site can send this GET.
+        const target = successTarget(options);
+        if (target !== undefined) {
+          debug('callback: no pending login, and the request is already signed in: on to %s', printable(target));
+          return this._handOver(req, () => this.redirect(target));
+        }
         debug('callback: no pending login, and the request is already signed in: a success as the signed-in user');
         const info: KvixiSuccessInfo = { alreadySignedIn: true };
-        this._publishOutcome('success', { alreadySignedIn: true });
         return this._handOver(req, () => this.success(req.user, info));
       }
       const given = pending.status === 'none' ? knownReason(pending.reason) : 'not-started-here';
@@ -702,6 +710,12 @@ function failure(code: KvixiFailureCode, message: string): KvixiLoginFailure {
  * The store's answer to `consume()`, checked before the auth_key goes anywhere: a custom store's
  * bug (an unknown status, `found` without a login) must not run a login.
  */
+/** The route's `successReturnToOrRedirect` or `successRedirect`, where it names one. */
+function successTarget(options: KvixiAuthenticateOptions | undefined): string | undefined {
+  const target = options?.successReturnToOrRedirect ?? options?.successRedirect;
+  return typeof target === 'string' && target !== '' ? target : undefined;
+}
+
 /** A custom store's `reason`, where it is one the strategy knows; else the strategy decides. */
 function knownReason(reason: unknown): KvixiNoPendingLoginReason | undefined {
   return reason === 'no-cookie' || reason === 'not-started-here' ? reason : undefined;

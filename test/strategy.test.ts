@@ -229,6 +229,23 @@ describe('login CSRF', () => {
     expect(replay.isDone()).toBe(false);
   });
 
+  it('keeps the session of a signed-in user whom another site sends to the callback (no second login, no regenerate)', async () => {
+    mockSuccessfulLogin();
+    const agent = agentFor(strategy());
+    await start(agent);
+    expect((await agent.get(`/auth/kvixi/redirect-callback?auth_key=${AUTH_KEY}`)).headers.location).toBe('/home');
+    const forged = await agent
+      .get('/auth/kvixi/redirect-callback?auth_key=0123456789abcdef0123456789abcdef')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Sec-Fetch-Mode', 'navigate')
+      .set('Sec-Fetch-Dest', 'document');
+    expect(forged.status).toBe(302);
+    expect(forged.headers.location).toBe('/home');
+    // passport 0.7's req.logIn would have regenerated the session and set a new cookie.
+    expect(forged.headers['set-cookie']).toBeUndefined();
+    expect((await agent.get('/me')).body.user).toMatchObject({ id: expect.any(String) });
+  });
+
   it('redirects a signed-in reload of the plain callback route to successRedirect, not to the failure page', async () => {
     mockSuccessfulLogin();
     const agent = agentFor(strategy());
