@@ -145,7 +145,10 @@ export function oauthPage(site: Site, req: IncomingMessage, res: ServerResponse,
   const user = signedInUser(site, req);
   if (!user) return signInPage(site, res, here);
   if (site.rememberApprovals && site.store.hasApproved(app.appId, user.userId)) return redirectWithAuthKey(site, res, app, user);
-  if (req.method === 'POST' && param(form, 'approve') !== undefined) return redirectWithAuthKey(site, res, app, user);
+  if (req.method === 'POST' && param(form, 'approve') !== undefined) {
+    if (refusedFromAnotherOrigin(site, req, res, `Log in With ${site.name}`)) return;
+    return redirectWithAuthKey(site, res, app, user);
+  }
   consentPage(site, res, app, user, here);
 }
 
@@ -210,15 +213,22 @@ function locationOf(path: string): string {
 }
 
 /**
+ * A form of the sign-in, sign-up, sign-out or consent page posted by a page of another site (a
+ * hidden auto-submitting form): refused, so no other site signs the browser in or out, or approves
+ * an app in the user's name. True when it answered.
+ */
+export function refusedFromAnotherOrigin(site: Site, req: IncomingMessage, res: ServerResponse, title: string): boolean {
+  if (!fromAnotherOrigin(req)) return false;
+  sendPage(site, res, 403, title, html`<div class="card"><h1>${title}</h1><p class="error">This request came from a page of another site. Use this site's own page instead.</p>
+<a class="button" href="/">Home</a></div>`, signedInUser(site, req));
+  return true;
+}
+
+/**
  * `POST /signout`, then back to the `return` path on this site ("Switch account" returns to its
  * consent page). Only from the emulator's own pages: a form on another site must not sign the user out.
  */
 export function signOut(site: Site, req: IncomingMessage, res: ServerResponse, form: URLSearchParams | undefined): void {
-  if (fromAnotherOrigin(req)) {
-    sendPage(site, res, 403, 'Sign out', html`<div class="card"><h1>Sign out</h1><p class="error">This request came from a page of another site. To sign out, use Switch account on this site's own page.</p>
-<a class="button" href="/">Home</a></div>`, signedInUser(site, req));
-    return;
-  }
   site.store.endSession(cookie(req, sessionCookie));
   const returnTo = locationOf(safeReturnPath(param(form, 'return')));
   redirect(res, returnTo, { 'Set-Cookie': `${sessionCookie}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });

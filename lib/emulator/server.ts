@@ -9,7 +9,7 @@ import { appsDashboard, homePage, refuseDashboard } from './dashboard.js';
 import { proxyErrorPage, type EmulatorFault, type FaultEndpoint, type FaultQueue } from './faults.js';
 import { defaultAvatarSvg, faviconPng, uploadedPictureSvg } from './images.js';
 import { messages } from './messages.js';
-import { oauthPage, signIn, signOut, signUp } from './oauth-pages.js';
+import { oauthPage, refusedFromAnotherOrigin, signIn, signOut, signUp } from './oauth-pages.js';
 import { sendErrorPage, sendNotFound } from './pages.js';
 import { profilePage } from './profile-page.js';
 import type { RequestLog } from './request-log.js';
@@ -83,6 +83,8 @@ function route(parts: ServerParts, { req, res, path, query, form }: Incoming): v
   }
   if (path === '/signin' || path === '/signup' || path === '/signout') {
     if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+    const title = path === '/signin' ? 'Sign in' : path === '/signup' ? 'Create a test user' : 'Sign out';
+    if (refusedFromAnotherOrigin(site, req, res, title)) return;
     if (path === '/signin') return signIn(site, res, form);
     if (path === '/signup') return signUp(site, res, form);
     return signOut(site, req, res, form);

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorUser, type KvixiEmulator } from '../../lib/emulator/index.js';
 
-// "Switch account" posts to /signout from the emulator's own consent page. A page of another
-// origin posting there (a hidden auto-submitting form) would sign the user out: the emulator
-// refuses it as the dashboard refuses a page of another origin, and the user stays signed in.
+// The sign-in, sign-up, sign-out and consent forms post to the emulator from its own pages. A page
+// of another origin posting there (a hidden auto-submitting form) would sign the browser in as
+// anyone, out, or approve an app: the emulator refuses it as the dashboard does.
 
 let emu: KvixiEmulator;
 let jane: EmulatorUser;
@@ -53,5 +53,31 @@ describe('POST /signout', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('set-cookie')).toContain('Max-Age=0');
     expect(await stillJane(cookie)).toBe(false);
+  });
+});
+
+describe('POST /signin, /signup and the consent page\'s approval', () => {
+  const crossSite = { 'sec-fetch-site': 'cross-site' };
+
+  it('from a page of another origin signs nobody in', async () => {
+    const res = await post('/signin', { user_id: jane.userId, return: '/' }, crossSite);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('from a page of another origin creates no user', async () => {
+    const res = await post('/signup', { firstname: 'Mallory', username: 'mallory', return: '/' }, { origin: 'http://evil.test' });
+    expect(res.status).toBe(403);
+    expect(emu.users.map((user) => user.username)).toEqual(['jane']);
+  });
+
+  it('from a page of another origin approves no app and issues no auth_key', async () => {
+    const { appId } = emu.registerApp({ name: 'App', redirectURL: 'http://localhost:3000/cb' });
+    const cookie = await signedIn();
+    const res = await post(`/api/oauth?app_id=${appId}`, { approve: '1' }, { cookie, ...crossSite });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+    const own = await post(`/api/oauth?app_id=${appId}`, { approve: '1' }, { cookie, 'sec-fetch-site': 'same-origin' });
+    expect(own.headers.get('location')).toMatch(/^http:\/\/localhost:3000\/cb\?auth_key=\w+$/);
   });
 });
