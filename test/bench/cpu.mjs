@@ -1,7 +1,8 @@
 // Strategy CPU per full login (start → callback → token exchange → profile → verify), for
 // KvixiStrategy and for passport-github2 (passport-oauth2 with `state: true`), in one process and
 // one run. Each strategy runs as Passport runs it (a fresh Object.create per request, the actions
-// attached) with a plain-object session, and each provider reply is stubbed at the strategy's own
+// attached) with a plain-object session and a response that keeps its Set-Cookie headers (sent back
+// as the Cookie header at the callback), and each provider reply is stubbed at the strategy's own
 // HTTP boundary: a `fetch` that answers a Response for KvixiStrategy, the `oauth` module's
 // `_executeRequest` for passport-oauth2. Rounds alternate so both see the same machine.
 //
@@ -91,26 +92,46 @@ function run(strategy, req) {
   });
 }
 
-function request(url, session) {
+/** As much of Node's response as a strategy uses to set a cookie (the session store's browser binding). */
+function response() {
+  const headers = new Map();
+  return {
+    headersSent: false,
+    getHeader: (name) => headers.get(name.toLowerCase()),
+    setHeader: (name, value) => headers.set(name.toLowerCase(), value),
+  };
+}
+
+function request(url, session, cookie) {
   const mark = url.indexOf('?');
+  const headers = { host: 'app.example', 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+  if (cookie) headers.cookie = cookie;
   return {
     method: 'GET',
     url,
     originalUrl: url,
-    headers: { host: 'app.example', 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+    headers,
     query: Object.fromEntries(new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1))),
     session,
     connection: { encrypted: false },
     socket: { encrypted: false },
+    res: response(),
     isAuthenticated: () => false,
   };
 }
 
+/** The cookies a response set, as the browser sends them back (name=value only). */
+function cookiesFrom(res) {
+  const lines = res.getHeader('set-cookie') ?? [];
+  return (Array.isArray(lines) ? lines : [lines]).map((line) => line.slice(0, line.indexOf(';'))).join('; ');
+}
+
 async function login(subject) {
   const session = {};
-  const start = await run(subject.strategy, request(subject.startURL, session));
+  const startRequest = request(subject.startURL, session);
+  const start = await run(subject.strategy, startRequest);
   if (start.action !== 'redirect') throw new Error('the start did not redirect');
-  const done = await run(subject.strategy, request(subject.callbackURL(start.url), session));
+  const done = await run(subject.strategy, request(subject.callbackURL(start.url), session, cookiesFrom(startRequest.res)));
   if (done.action !== 'success' || done.user.id !== '5') throw new Error('the callback did not sign Jane in');
 }
 
