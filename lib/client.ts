@@ -216,7 +216,8 @@ export class KvixiClient {
       init.body = params;
       init.headers = FORM_HEADERS;
     }
-    debug('%s %s', method, endpointURL);
+    // Guarded: a debuglog call with arguments costs even while the section is off.
+    if (debug.enabled) debug('%s %s', method, endpointURL);
 
     let text: string;
     let status: number;

@@ -389,7 +389,8 @@ export class KvixiStrategy extends StrategyBase {
     const context = this._context();
     await this._storeCall('add', this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context));
     const target = this.client.authorizationURL();
-    debug('start: redirecting to %s', target);
+    // Guarded on the hot path: a debuglog call with arguments costs even while the section is off.
+    if (debug.enabled) debug('start: redirecting to %s', target);
     this._handOver(req, () => this.redirect(target));
   }
 
@@ -449,7 +450,7 @@ export class KvixiStrategy extends StrategyBase {
         const { accessToken } = tokens;
         const reply = await traced(phases.userInfo, () => this._callContext('get_user_info'), () => this.client.getUserInfoReply(accessToken));
         profile = this.userProfile(reply.userInfo, reply.raw);
-        debug('callback: signed in Kvixi user %s', printable(profile.id));
+        if (debug.enabled) debug('callback: signed in Kvixi user %s', printable(profile.id));
       }
     } catch (err) {
       if (err instanceof KvixiAPIError && err.endpoint === 'authorize' && /invalid auth_key/i.test(err.providerMessage)) {
