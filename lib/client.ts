@@ -216,22 +216,19 @@ export class KvixiClient {
       init.body = params;
       init.headers = FORM_HEADERS;
     }
-    debug('%s %s', method, endpointURL);
+    // Guarded: a debuglog call with arguments costs even while the section is off.
+    if (debug.enabled) debug('%s %s', method, endpointURL);
 
-    let text: string;
-    let status: number;
-    let location: string | null;
+    let received: Received;
     try {
       // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
-      const response = await call.response(this.#fetch(url, init));
-      status = response.status;
-      location = status >= 300 && status < 400 ? response.headers.get('location') : null;
-      text = await call.body(readText(response, endpoint, call));
+      received = await call.within(receive(this.#fetch(url, init), endpoint, call));
     } catch (err) {
       throw this.#fetchError(endpoint, call.timedOut, err, secrets);
     } finally {
       call.end();
     }
+    const { status, location, text } = received;
 
     if (status !== 200) {
       const reason =
@@ -285,6 +282,25 @@ interface Reply {
   text: string;
 }
 
+/** A reply as it came: the status, a redirect's Location, the body's text. */
+interface Received {
+  status: number;
+  location: string | null;
+  text: string;
+}
+
+/** Waits for the response and reads its body; a response that arrives after the timeout has its body cancelled. */
+async function receive(pending: Response | Promise<Response>, endpoint: KvixiEndpoint, call: ProviderCall): Promise<Received> {
+  const response = await pending;
+  if (call.timedOut) {
+    cancelQuietly(response);
+    throw call.reason;
+  }
+  const status = response.status;
+  const location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+  return { status, location, text: await readText(response, endpoint, call) };
+}
+
 /** Fetch's own copies are taken per request; these are never handed out for a caller to change. */
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ accept: 'application/json', 'user-agent': 'passport-kvixi' });
 const FORM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -314,20 +330,8 @@ class ProviderCall {
     return this.#controller.signal;
   }
 
-  /** The response, or a rejection at the timeout; a response that arrives later has its body cancelled. */
-  response(pending: Promise<Response>): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      this.#reject = reject;
-      pending.then((response) => {
-        if (this.timedOut) cancelQuietly(response);
-        resolve(response);
-      }, reject);
-    });
-  }
-
-  /** The body's text, or a rejection at the timeout. */
-  body(pending: Promise<string>): Promise<string> {
-    if (this.timedOut) return Promise.reject(this.reason);
+  /** What the request waits for (the response and its body, in one promise), or a rejection at the timeout. */
+  within<T>(pending: Promise<T>): Promise<T> {
     return new Promise((resolve, reject) => {
       this.#reject = reject;
       pending.then(resolve, reject);

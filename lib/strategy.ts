@@ -391,7 +391,8 @@ export class KvixiStrategy extends StrategyBase {
     const context = this._context();
     await this._storeCall('add', this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context));
     const target = this.client.authorizationURL();
-    debug('start: redirecting to %s', target);
+    // Guarded on the hot path: a debuglog call with arguments costs even while the section is off.
+    if (debug.enabled) debug('start: redirecting to %s', target);
     this._handOver(req, () => this.redirect(target));
   }
 
@@ -460,7 +461,7 @@ export class KvixiStrategy extends StrategyBase {
         const { accessToken } = tokens;
         const reply = await traced(phases.userInfo, () => this._callContext('get_user_info'), () => this.client.getUserInfoReply(accessToken));
         profile = this.userProfile(reply.userInfo, reply.raw);
-        debug('callback: signed in Kvixi user %s', printable(profile.id));
+        if (debug.enabled) debug('callback: signed in Kvixi user %s', printable(profile.id));
       }
     } catch (err) {
       if (err instanceof KvixiAPIError && err.endpoint === 'authorize' && /invalid auth_key/i.test(err.providerMessage)) {
@@ -484,8 +485,8 @@ export class KvixiStrategy extends StrategyBase {
     }
     // No earlier pending login of this browser may outlive a successful login, not even in a copy.
     const cleared = this._context();
-    const others = await this._storeCall('clear', this._store.clear(req, cleared));
-    await Promise.all(pendingLoginsIn(others).map((login) => this._claim(login, cleared)));
+    const others = pendingLoginsIn(await this._storeCall('clear', this._store.clear(req, cleared)));
+    if (others.length > 0) await Promise.all(others.map((login) => this._claim(login, cleared)));
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
     if (this._began !== undefined) this._publishOutcome('success', profile === undefined ? {} : { userId: profile.id });
@@ -869,12 +870,25 @@ function requestTarget(req: HostRequest): { path: string; authKeys: string[] } {
   if (mark !== -1) {
     // Sngine appends `?auth_key=` even to a redirect URL with a query: `/cb?from=kvixi?auth_key=K`.
     const query = raw.slice(mark + 1).replaceAll('?', '&');
-    return { path: raw.slice(0, mark), authKeys: new URLSearchParams(query).getAll('auth_key') };
+    return { path: raw.slice(0, mark), authKeys: PLAIN_QUERY.test(query) ? authKeysInPlain(query) : new URLSearchParams(query).getAll('auth_key') };
   }
   // Test harnesses (chai-passport-strategy) set req.query without a query string in the URL.
   const fromQuery = (req.query as { auth_key?: unknown } | undefined)?.auth_key;
   const authKeys = Array.isArray(fromQuery) ? fromQuery : fromQuery === undefined ? [] : [fromQuery];
   return { path: raw, authKeys: authKeys.map((value) => (typeof value === 'string' ? value : '')) };
+}
+
+/** Printable ASCII without `%` or `+`: a query URLSearchParams would give back unchanged, pair by pair. */
+const PLAIN_QUERY = /^[!-$&-*,-~]*$/;
+
+/** `new URLSearchParams(query).getAll('auth_key')` for a plain query, without building the parameters. */
+function authKeysInPlain(query: string): string[] {
+  const keys: string[] = [];
+  for (const pair of query.split('&')) {
+    const at = pair.indexOf('=');
+    if ((at === -1 ? pair : pair.slice(0, at)) === 'auth_key') keys.push(at === -1 ? '' : pair.slice(at + 1));
+  }
+  return keys;
 }
 
 /** The start URL again, when it is a plain path on this site: where a one-click continue leads. */
@@ -889,7 +903,7 @@ function sameSiteURL(req: HostRequest): string | undefined {
 function normalizePath(path: string): string {
   let decoded = path;
   try {
-    decoded = decodeURIComponent(path);
+    if (path.includes('%')) decoded = decodeURIComponent(path);
   } catch {
     // A malformed escape cannot be the callback path; compare it as it is.
   }
