@@ -1,3 +1,5 @@
+import { asError, isPromiseLike } from './app-values.js';
+
 /** Express's `next`, or any function that takes an error. */
 type ErrorReceiver = (err: Error) => unknown;
 /** Passport's `done` as the wrapped `serializeUser`/`deserializeUser` sees it. */
@@ -48,20 +50,4 @@ export function handleAsync(...given: unknown[]): (...args: unknown[]) => void {
   };
   // Passport passes the request to a serializeUser of three parameters, as it counts them.
   return Object.defineProperty(wrapped, 'length', { value: callback.length });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/** As the strategy wraps a rejection: a value that is no Error arrives as the `cause` of one. */
-function asError(err: unknown): Error {
-  if (err instanceof Error) return err;
-  let text: string;
-  try {
-    text = String(err);
-  } catch {
-    text = 'a value that is not an Error';
-  }
-  return new Error(text, { cause: err });
 }

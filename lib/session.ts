@@ -1,3 +1,5 @@
+import { isPromiseLike } from './app-values.js';
+
 /**
  * One way to read, write and persist a session, whichever library made it: plain-object sessions
  * (express-session, cookie-session, koa-session) and get/set sessions (@fastify/secure-session,
@@ -60,10 +62,6 @@ function saveSession(session: PlainSession): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const settle = (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve());
     const result: unknown = (save as (callback: (err?: unknown) => void) => unknown).call(session, settle);
-    if (result !== session && isThenable(result)) result.then(() => settle(), (err: unknown) => settle(err ?? new Error('session save failed')));
+    if (result !== session && isPromiseLike(result)) result.then(() => settle(), (err: unknown) => settle(err ?? new Error('session save failed')));
   });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }

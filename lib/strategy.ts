@@ -29,6 +29,7 @@ import {
 import { KvixiMemoryClaimStore, type KvixiClaimStore } from './claim-store.js';
 import { mapProfile, type KvixiProfile } from './profile.js';
 import { printable } from './redact.js';
+import { asError, isPromiseLike } from './app-values.js';
 
 const debug = debuglog('passport-kvixi');
 
@@ -958,19 +959,4 @@ function withinTime<T>(work: T | PromiseLike<T>, ms: number, timedOut: () => Err
       },
     );
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-function asError(err: unknown): Error {
-  if (err instanceof Error) return err;
-  let text: string;
-  try {
-    text = String(err);
-  } catch {
-    text = 'a value that is not an Error';
-  }
-  return new Error(text, { cause: err });
 }
