@@ -167,7 +167,7 @@ function dirSize(dir) {
 /** The packages `npm install passport-kvixi` would bring, and their size on disk. */
 function runtimeClosure() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }))[0];
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }))[0];
   const seen = new Map();
   const visit = (name, from) => {
     if (seen.has(name)) return;
