@@ -334,9 +334,15 @@ export class KvixiStrategy extends StrategyBase {
     const isCallback = authKeys.length > 0 || (this._callbackPath !== undefined && normalizePath(path) === this._callbackPath);
     this._began = outcomes.hasSubscribers ? performance.now() : undefined;
     this._phase = isCallback ? 'callback' : 'start';
-    const phase = isCallback
-      ? traced(phases.callback, () => this._phaseContext(), () => this._finish(host, authKeys, options))
-      : traced(phases.start, () => this._phaseContext(), () => this._start(host, options));
+    // The tracing closures are built only while someone listens: an unwatched login allocates none.
+    let phase: Promise<void>;
+    if (isCallback) {
+      const finish = () => this._finish(host, authKeys, options);
+      phase = phases.callback.hasSubscribers ? traced(phases.callback, () => this._phaseContext(), finish) : finish();
+    } else {
+      const start = () => this._start(host, options);
+      phase = phases.start.hasSubscribers ? traced(phases.start, () => this._phaseContext(), start) : start();
+    }
     phase.catch((err: unknown) => this._reportError(host, asError(err)));
   }
 
@@ -457,10 +463,14 @@ export class KvixiStrategy extends StrategyBase {
     let tokens: KvixiTokens;
     let profile: KvixiProfile | undefined;
     try {
-      tokens = await traced(phases.exchange, () => this._callContext('authorize'), () => this.client.exchangeAuthKey(authKey));
+      tokens = phases.exchange.hasSubscribers
+        ? await traced(phases.exchange, () => this._callContext('authorize'), () => this.client.exchangeAuthKey(authKey))
+        : await this.client.exchangeAuthKey(authKey);
       if (!this._skipUserProfile) {
         const { accessToken } = tokens;
-        const reply = await traced(phases.userInfo, () => this._callContext('get_user_info'), () => this.client.getUserInfoReply(accessToken));
+        const reply = phases.userInfo.hasSubscribers
+          ? await traced(phases.userInfo, () => this._callContext('get_user_info'), () => this.client.getUserInfoReply(accessToken))
+          : await this.client.getUserInfoReply(accessToken);
         profile = this.userProfile(reply.userInfo, reply.raw);
         if (debug.enabled) debug('callback: signed in Kvixi user %s', printable(profile.id));
       }
