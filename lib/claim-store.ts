@@ -35,6 +35,12 @@ export interface KvixiMemoryClaimStoreOptions {
 }
 
 const OWNER = 'KvixiMemoryClaimStore';
+
+/**
+ * `claim()` of a `KvixiMemoryClaimStore` without its promise, for the strategy: this class's own
+ * claim settles at once, so it needs no timer. Not exported from the package.
+ */
+export let claimAtOnce: (store: KvixiMemoryClaimStore, id: string, ttlMs: number) => boolean;
 /** Claims expire by the second: a bucket of them is dropped at once when its second has passed. */
 const BUCKET_MS = 1000;
 
@@ -74,7 +80,15 @@ export class KvixiMemoryClaimStore implements KvixiClaimStore {
     return this.#until.size;
   }
 
+  static {
+    claimAtOnce = (store, id, ttlMs) => store.#claim(id, ttlMs);
+  }
+
   async claim(id: string, ttlMs: number): Promise<boolean> {
+    return this.#claim(id, ttlMs);
+  }
+
+  #claim(id: string, ttlMs: number): boolean {
     if (typeof id !== 'string') throw new TypeError(`${OWNER} claim id must be a string`);
     if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
       throw new TypeError(`${OWNER} claim ttlMs must be a positive number of milliseconds`);

@@ -208,14 +208,18 @@ export class KvixiClient {
   ): Promise<Reply> {
     const endpointURL = `${this.baseURL}/api/${endpoint}`;
     const call = new ProviderCall(this.timeout);
-    const init: RequestInit = { method, signal: call.signal, redirect: 'manual', headers: JSON_HEADERS };
-    let url = endpointURL;
-    if (method === 'GET') {
-      url = `${endpointURL}?${params}`;
-    } else {
-      init.body = params;
-      init.headers = FORM_HEADERS;
-    }
+    const get = method === 'GET';
+    const url = get ? `${endpointURL}?${params}` : endpointURL;
+    const init: RequestInit = {
+      method,
+      // Made when the fetch reads it (fetch itself, a wrapper that spreads init): a stub that never looks costs no AbortController.
+      get signal() {
+        return call.signal;
+      },
+      redirect: 'manual',
+      headers: get ? JSON_HEADERS : FORM_HEADERS,
+    };
+    if (!get) init.body = params;
     // Guarded: a debuglog call with arguments costs even while the section is off.
     if (debug.enabled) debug('%s %s', method, endpointURL);
 
@@ -317,7 +321,7 @@ class ProviderCall {
   timedOut = false;
   /** What the fetch, the body and the request are aborted with once the timer fires. */
   reason: unknown;
-  readonly #controller = new AbortController();
+  #controller: AbortController | undefined;
   readonly #timer: ReturnType<typeof setTimeout>;
   #reject: ((reason: unknown) => void) | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -327,6 +331,9 @@ class ProviderCall {
   }
 
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    // Asked for only after the timer fired: already aborted.
+    if (this.timedOut && !this.#controller.signal.aborted) this.#controller.abort(this.reason);
     return this.#controller.signal;
   }
 
@@ -352,7 +359,7 @@ class ProviderCall {
   #expire(): void {
     this.timedOut = true;
     this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    this.#controller.abort(this.reason);
+    this.#controller?.abort(this.reason);
     this.#reader?.cancel(this.reason).catch(() => undefined);
     this.#reject?.(this.reason);
   }

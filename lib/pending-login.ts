@@ -162,35 +162,61 @@ export function takeNewestLive(
  */
 export class KvixiSessionStore implements KvixiPendingLoginStore {
   async add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
-    const session = requireSession(req);
-    const binding = bindBrowser(req, context);
-    const bound = binding === undefined ? login : { ...login, binding };
-    session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), bound, context));
-    // Saved before the redirect: a store that is down is an error now, not a failed callback later.
-    await session.save();
+    await addToSession(req, login, context);
   }
 
   async consume(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiConsumeResult> {
-    const session = requireSession(req);
-    const stored = pendingLoginsIn(session.get(context.key));
-    const browser = browserBinding(req, context);
-    // Only this browser's logins: the session may be another browser's, planted by a sibling subdomain.
-    const { result } = takeNewestLive(stored.filter((entry) => browser.matches(entry.binding)), context);
-    if (result.status === 'none') return nothingFor(req, stored, browser.arrived, context);
-    const taken = result.status === 'found' ? result.login : undefined;
-    const rest = stored.filter((entry) => entry !== taken && isLive(entry, context.ttlMs, context.now));
-    if (rest.length === 0) session.remove(context.key);
-    else session.set(context.key, rest);
-    return result;
+    return consumeFromSession(req, context);
   }
 
   async clear(req: KvixiRequest, context: KvixiPendingLoginContext): Promise<KvixiPendingLogin[]> {
-    const session = sessionAccess(req);
-    if (!session) return [];
-    const pending = pendingLoginsIn(session.get(context.key));
-    session.remove(context.key);
-    return pending;
+    return clearFromSession(req, context);
   }
+}
+
+/**
+ * `KvixiSessionStore`'s methods without their own promises, for the strategy: only `add`'s save
+ * waits on the session library, and the strategy gives that save its `appTimeout`; the rest is
+ * done at once and needs no timer.
+ */
+export const sessionStoreAtOnce = {
+  /** Records the login in the session and returns the session library's save. */
+  add(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
+    return addToSession(req, login, context);
+  },
+  consume: consumeFromSession,
+  clear: clearFromSession,
+};
+
+function addToSession(req: KvixiRequest, login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<void> {
+  const session = requireSession(req);
+  const binding = bindBrowser(req, context);
+  const bound = binding === undefined ? login : { ...login, binding };
+  session.set(context.key, withPendingLogin(pendingLoginsIn(session.get(context.key)), bound, context));
+  // Saved before the redirect: a store that is down is an error now, not a failed callback later.
+  return session.save();
+}
+
+function consumeFromSession(req: KvixiRequest, context: KvixiPendingLoginContext): KvixiConsumeResult {
+  const session = requireSession(req);
+  const stored = pendingLoginsIn(session.get(context.key));
+  const browser = browserBinding(req, context);
+  // Only this browser's logins: the session may be another browser's, planted by a sibling subdomain.
+  const { result } = takeNewestLive(stored.filter((entry) => browser.matches(entry.binding)), context);
+  if (result.status === 'none') return nothingFor(req, stored, browser.arrived, context);
+  const taken = result.status === 'found' ? result.login : undefined;
+  const rest = stored.filter((entry) => entry !== taken && isLive(entry, context.ttlMs, context.now));
+  if (rest.length === 0) session.remove(context.key);
+  else session.set(context.key, rest);
+  return result;
+}
+
+function clearFromSession(req: KvixiRequest, context: KvixiPendingLoginContext): KvixiPendingLogin[] {
+  const session = sessionAccess(req);
+  if (!session) return [];
+  const pending = pendingLoginsIn(session.get(context.key));
+  session.remove(context.key);
+  return pending;
 }
 
 /** What a session without a usable login of this browser tells about why. */

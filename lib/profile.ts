@@ -84,9 +84,49 @@ export function pictureURL(info: KvixiUserInfo, uploadsURL: string): string | un
   return pictureAt(info.profile_picture) ?? pictureAt(info.user_picture, uploadsURL);
 }
 
+/**
+ * An http(s) URL the URL parser gives back as it is: a lower-case host whose last label starts
+ * with a letter (no IPv4 to normalise, no port, no IDNA label), then a path without dot segments,
+ * escapes or characters it would encode, and no query. Anything else goes through `new URL`.
+ */
+const PLAIN_ABSOLUTE = /^https?:\/\/(?![^/]*xn--)(?:[a-z\d-]+\.)*[a-z][a-z\d-]*(?=\/)/;
+/** A relative path of such segments, which the parser appends to a plain base as it is. */
+const PLAIN_PATH = /^(?:[\w~-][\w.~-]*\/)*[\w~-][\w.~-]*$/;
+const PLAIN_ABSOLUTE_PATH = /^(?:\/[\w~-][\w.~-]*)+\/?$/;
+/** The last base checked to be one the parser gives back as it is (uploadsURL: one per strategy). */
+let plainBase: string | undefined;
+
+function isPlainBase(base: string): boolean {
+  if (base === plainBase) return true;
+  let href: string | undefined;
+  try {
+    href = new URL(base).href;
+  } catch {
+    return false;
+  }
+  if (href !== base || !base.endsWith('/') || !PLAIN_ABSOLUTE.test(base)) return false;
+  plainBase = base;
+  return true;
+}
+
+/** `value` resolved as `new URL(value, base).href` would, when that needs no parsing; else undefined. */
+function plainURL(value: string, base: string | undefined): { href: string; pathname: string } | undefined {
+  const origin = PLAIN_ABSOLUTE.exec(value);
+  if (origin) {
+    const pathname = value.slice(origin[0].length);
+    return PLAIN_ABSOLUTE_PATH.test(pathname) ? { href: value, pathname } : undefined;
+  }
+  if (base === undefined || !PLAIN_PATH.test(value) || !isPlainBase(base)) return undefined;
+  const href = base + value;
+  return { href, pathname: href.slice(PLAIN_ABSOLUTE.exec(base)![0].length) };
+}
+
 function pictureAt(value: string | null | undefined, base?: string): string | undefined {
   const trimmed = value?.trim();
   if (!trimmed) return undefined;
+  // Most pictures are plain: no URL object for them (a login's profile is on its hot path).
+  const plain = plainURL(trimmed, base);
+  if (plain) return BLANK_AVATAR.test(plain.pathname) ? undefined : plain.href;
   let url: URL;
   try {
     url = new URL(trimmed, base);

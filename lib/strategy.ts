@@ -19,6 +19,7 @@ import {
   CLOCK_SKEW_MS,
   KvixiSessionStore,
   newPendingLogin,
+  sessionStoreAtOnce,
   pendingLoginsIn,
   type KvixiConsumeResult,
   type KvixiNoPendingLoginReason,
@@ -26,7 +27,7 @@ import {
   type KvixiPendingLoginContext,
   type KvixiPendingLoginStore,
 } from './pending-login.js';
-import { KvixiMemoryClaimStore, type KvixiClaimStore } from './claim-store.js';
+import { claimAtOnce, KvixiMemoryClaimStore, type KvixiClaimStore } from './claim-store.js';
 import { mapProfile, type KvixiProfile } from './profile.js';
 import { printable } from './redact.js';
 import { asError, isPromiseLike } from './app-values.js';
@@ -242,6 +243,9 @@ const MAX_AUTH_KEY_LENGTH = 256;
 const MAX_STATE_BYTES = 2048;
 /** The longest delay setTimeout keeps. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** The built-in stores' own methods: where a store still has them, the strategy calls them without a timer. */
+const SESSION_STORE = KvixiSessionStore.prototype;
+const MEMORY_CLAIM = KvixiMemoryClaimStore.prototype.claim;
 
 type AnyVerify = (...args: never[]) => KvixiVerifyResult;
 
@@ -396,7 +400,8 @@ export class KvixiStrategy extends StrategyBase {
     }
     this._checkStartHost(req);
     const context = this._context();
-    await this._storeCall('add', this._store.add(req, newPendingLogin(context.now, storableState(options?.state)), context));
+    const login = newPendingLogin(context.now, storableState(options?.state));
+    await this._storeCall('add', this._store.add === SESSION_STORE.add ? sessionStoreAtOnce.add(req, login, context) : this._store.add(req, login, context));
     const target = this.client.authorizationURL();
     // Guarded on the hot path: a debuglog call with arguments costs even while the section is off.
     if (debug.enabled) debug('start: redirecting to %s', target);
@@ -420,7 +425,11 @@ export class KvixiStrategy extends StrategyBase {
     // Consume and claim the pending login before the auth_key goes anywhere: a replay, a forged
     // link, an old copy of the session or cookie, or a request racing this one then fails here.
     const context = this._context();
-    const pending = consumeResultOf(await this._storeCall('consume', this._store.consume(req, context)));
+    const pending = consumeResultOf(
+      this._store.consume === SESSION_STORE.consume
+        ? sessionStoreAtOnce.consume(req, context)
+        : await this._storeCall('consume', this._store.consume(req, context)),
+    );
     const used = pending.status === 'found' && !(await this._claim(pending.login, context));
     if (pending.status === 'none' || used) {
       // Not under passport.authorize (assignProperty): there the success's user is the linked
@@ -496,7 +505,9 @@ export class KvixiStrategy extends StrategyBase {
     }
     // No earlier pending login of this browser may outlive a successful login, not even in a copy.
     const cleared = this._context();
-    const others = pendingLoginsIn(await this._storeCall('clear', this._store.clear(req, cleared)));
+    const others = pendingLoginsIn(
+      this._store.clear === SESSION_STORE.clear ? sessionStoreAtOnce.clear(req, cleared) : await this._storeCall('clear', this._store.clear(req, cleared)),
+    );
     if (others.length > 0) await Promise.all(others.map((login) => this._claim(login, cleared)));
     const state = pending.login.state;
     const info = state === undefined ? { ...user.info } : { ...user.info, state };
@@ -510,8 +521,12 @@ export class KvixiStrategy extends StrategyBase {
    */
   private async _claim(login: KvixiPendingLogin, context: KvixiPendingLoginContext): Promise<boolean> {
     const ttlMs = Math.max(1, login.createdAt + context.ttlMs + CLOCK_SKEW_MS - context.now);
+    const id = `${context.key}:${login.nonce}`;
+    const store = this._claimStore;
+    // The default store's own claim settles at once: no timer to arm.
+    if (store instanceof KvixiMemoryClaimStore && store.claim === MEMORY_CLAIM) return claimAtOnce(store, id, ttlMs);
     // A claim store is the app's own code too (its database, its Redis): bounded like the store's calls.
-    const claimed: unknown = await withinTime(this._claimStore.claim(`${context.key}:${login.nonce}`, ttlMs), this._appTimeout, () =>
+    const claimed: unknown = await withinTime(store.claim(id, ttlMs), this._appTimeout, () =>
       new KvixiError('ERR_KVIXI_STORE_TIMEOUT', `${OWNER} claimStore.claim() did not settle within ${this._appTimeout} ms (appTimeout)`),
     );
     if (typeof claimed !== 'boolean') throw new TypeError(`${OWNER} claimStore.claim() must resolve true or false`);
@@ -577,17 +592,13 @@ export class KvixiStrategy extends StrategyBase {
   private _runVerify(req: HostRequest, tokens: KvixiTokens, profile: KvixiProfile | undefined): Promise<VerifyOutcome> {
     return new Promise<VerifyOutcome>((resolve) => {
       let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const settle = (outcome: VerifyOutcome) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         resolve(outcome);
       };
-      const timer = setTimeout(() => {
-        const message = `verify did not finish within ${this._appTimeout} ms (appTimeout): call done, or return the user, false or a promise of one`;
-        settle({ outcome: 'error', error: new KvixiError('ERR_KVIXI_VERIFY_TIMEOUT', message) });
-      }, this._appTimeout);
-      timer.unref();
       const done: KvixiVerifyCallback = (err, user, info) => {
         if (err) return settle({ outcome: 'error', error: asError(err) });
         if (!user) return settle({ outcome: 'refused', info: info ?? { message: 'The application refused this login.' } });
@@ -602,11 +613,18 @@ export class KvixiStrategy extends StrategyBase {
       } catch (err) {
         return failed(err, 'verify threw without a reason');
       }
+      const later = isPromiseLike(result);
       // A returned value other than undefined is the outcome, as a promise's value would be (`users.upsert(profile)`).
-      if (!isPromiseLike(result)) {
-        if (result !== undefined) done(null, result);
-        return;
+      if (!later && result !== undefined) return done(null, result);
+      // A verify that has called done already needs no timer.
+      if (!settled) {
+        timer = setTimeout(() => {
+          const message = `verify did not finish within ${this._appTimeout} ms (appTimeout): call done, or return the user, false or a promise of one`;
+          settle({ outcome: 'error', error: new KvixiError('ERR_KVIXI_VERIFY_TIMEOUT', message) });
+        }, this._appTimeout);
+        timer.unref();
       }
+      if (!later) return;
       // Promise.resolve: a thenable whose then() throws is a rejection, not a throw here.
       Promise.resolve(result).then(
         (user) => {

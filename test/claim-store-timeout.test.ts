@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KvixiRedisClaimStore, type KvixiClaimStore, type KvixiVerify } from '../lib/index.js';
+import { KvixiMemoryClaimStore, KvixiRedisClaimStore, type KvixiClaimStore, type KvixiVerify } from '../lib/index.js';
 import { appCodeHost } from './support/app-code-host.js';
 import { withDeadline } from './support/deadline.js';
 import { freePort, skipRedisTests, startRedis, stopRedis } from './example-app/support/redis.js';
@@ -40,6 +40,18 @@ describe('a claim store that never answers', () => {
     expect(host.errors.map((err) => err.message)).toEqual([
       'KvixiStrategy claimStore.claim() did not settle within 200 ms (appTimeout)',
     ]);
+    expect(host.fetches).toEqual([]);
+  });
+
+  it('ends the callback in ERR_KVIXI_STORE_TIMEOUT when a KvixiMemoryClaimStore subclass overrides claim with one that hangs', async () => {
+    // The default store's own claim settles at once and gets no timer; an override is the app's code.
+    class Hanging extends KvixiMemoryClaimStore {
+      override claim(): Promise<boolean> {
+        return new Promise<boolean>(() => undefined);
+      }
+    }
+    const { host, code, signedIn } = await startAndCallBack(new Hanging());
+    expect({ code, signedIn }).toEqual({ code: 'ERR_KVIXI_STORE_TIMEOUT', signedIn: null });
     expect(host.fetches).toEqual([]);
   });
 

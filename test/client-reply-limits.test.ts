@@ -129,6 +129,33 @@ describe('a reply that stalls', () => {
   });
 });
 
+describe('the signal a custom fetch is handed', () => {
+  it('still aborts at the timeout when a wrapper spreads init into its own', async () => {
+    let signal: AbortSignal | undefined;
+    const wrapper = ((_url: unknown, init?: RequestInit) => {
+      const own: RequestInit = { ...init, keepalive: true };
+      signal = own.signal ?? undefined;
+      return new Promise<Response>((_, reject) => signal?.addEventListener('abort', () => reject(signal?.reason)));
+    }) as typeof fetch;
+    const err = await within(5_000, rejection(clientWith(wrapper, 100).exchangeAuthKey(AUTH_KEY)));
+    expect(err.code).toBe('ERR_KVIXI_TIMEOUT');
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('is aborted already when the fetch first reads it after the timeout', async () => {
+    let readLate: (() => AbortSignal | null | undefined) | undefined;
+    const slow = ((_url: unknown, init?: RequestInit) => {
+      readLate = () => init?.signal;
+      return new Promise<Response>(() => undefined);
+    }) as typeof fetch;
+    const err = await within(5_000, rejection(clientWith(slow, 100).exchangeAuthKey(AUTH_KEY)));
+    expect(err.code).toBe('ERR_KVIXI_TIMEOUT');
+    const signal = readLate?.();
+    expect(signal?.aborted).toBe(true);
+    expect((signal?.reason as Error).name).toBe('TimeoutError');
+  });
+});
+
 describe('a reply within the cap', () => {
   it('is read in full however many chunks it comes in, multi-byte characters split between them', async () => {
     const bytes = new TextEncoder().encode(JSON.stringify({ access_token: 'tok-é-'.padEnd(40, 'x') }));

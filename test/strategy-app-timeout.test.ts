@@ -109,6 +109,21 @@ describe('a store call that never settles', () => {
     expect(await afterLateOutcome(host)).toEqual({ errors: 1, signedIn: null });
   });
 
+  // The strategy calls KvixiSessionStore's own methods without a timer (they settle at once):
+  // a subclass's override is the app's code again, and gets appTimeout.
+  it.each(['add', 'consume', 'clear'] as const)('in a KvixiSessionStore subclass whose %s never settles: ERR_KVIXI_STORE_TIMEOUT', async (method) => {
+    class Hanging extends KvixiSessionStore {}
+    Object.defineProperty(Hanging.prototype, method, { value: never });
+    const host = appCodeHost(keepUser, { appTimeout: APP_TIMEOUT, store: new Hanging() });
+    if (method === 'add') {
+      const res = await withDeadline(Promise.resolve(host.agent.get('/auth/kvixi')), 2_000, 'the start');
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 500, code: 'ERR_KVIXI_STORE_TIMEOUT' });
+    } else {
+      expect(await callback(host)).toEqual({ status: 500, code: 'ERR_KVIXI_STORE_TIMEOUT' });
+    }
+    expect(host.errors.map((err) => err.message.split(' did not')[0])).toEqual([`KvixiStrategy store.${method}()`]);
+  });
+
   it("with the default store, a session store whose save never calls back: ERR_KVIXI_STORE_TIMEOUT at the start", async () => {
     class SaveNeverAnswers extends session.Store {
       get(_sid: string, callback: (err: unknown, session?: session.SessionData | null) => void) {
