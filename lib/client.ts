@@ -15,6 +15,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
+import { nodeRequest, type ProviderReply } from './node-transport.js';
 import { excerpt, printable, redact, redactedStart, redactError, secretsIn } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
@@ -62,7 +63,10 @@ export interface KvixiClientOptions {
   baseURL?: string | undefined;
   /** Milliseconds allowed per provider request, default 10000. */
   timeout?: number | undefined;
-  /** A `fetch` to use instead of the global one (proxies, tests). */
+  /**
+   * A `fetch` to send the requests through (an undici dispatcher such as a proxy or `MockAgent`,
+   * a test's stub). Without one they go over node:http(s) with the global agents.
+   */
   fetch?: typeof fetch | undefined;
   /** Site language sent to the provider, e.g. `en_us` (turns 4.x genders into English). */
   lang?: string | undefined;
@@ -112,7 +116,8 @@ export class KvixiClient {
   readonly lang: string | undefined;
   readonly accessTokenTTL: number;
   readonly #appSecret: string;
-  readonly #fetch: typeof fetch;
+  /** The app's fetch; undefined for node:http(s). */
+  readonly #fetch: typeof fetch | undefined;
   readonly #authorizationURL: string;
   /** `app_id=…&app_secret=…&auth_key=`, form-encoded once: the exchange adds only the key. */
   readonly #exchangeQuery: string;
@@ -136,7 +141,7 @@ export class KvixiClient {
     this.timeout = optionalPositive(owner, 'timeout', options.timeout, 10_000, MAX_TIMEOUT);
     this.accessTokenTTL = optionalPositive(owner, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
     this.lang = optionalLang(owner, options.lang);
-    this.#fetch = optionalFunction(owner, 'fetch', options.fetch) ?? ((input, init) => fetch(input, init));
+    this.#fetch = optionalFunction(owner, 'fetch', options.fetch);
     const query = new URLSearchParams({ app_id: this.appId });
     if (this.lang) query.set('lang', this.lang);
     this.#authorizationURL = `${this.baseURL}/api/oauth?${query}`;
@@ -210,23 +215,26 @@ export class KvixiClient {
     const call = new ProviderCall(this.timeout);
     const get = method === 'GET';
     const url = get ? `${endpointURL}?${params}` : endpointURL;
-    const init: RequestInit = {
-      method,
-      // Made when the fetch reads it (fetch itself, a wrapper that spreads init): a stub that never looks costs no AbortController.
-      get signal() {
-        return call.signal;
-      },
-      redirect: 'manual',
-      headers: get ? JSON_HEADERS : FORM_HEADERS,
-    };
-    if (!get) init.body = params;
+    const headers = get ? JSON_HEADERS : FORM_HEADERS;
+    const form = get ? undefined : params;
     // Guarded: a debuglog call with arguments costs even while the section is off.
     if (debug.enabled) debug('%s %s', method, endpointURL);
+    // A global fetch replaced after this module loaded (a test's stub) is used as it was before.
+    const fetchNow = this.#fetch ?? (globalThis.fetch === LOADED_FETCH ? undefined : globalThis.fetch);
 
     let received: Received;
     try {
       // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
-      received = await call.within(receive(this.#fetch(url, init), endpoint, call));
+      received = await call.within(
+        fetchNow ? receive(fetchNow(url, fetchInit(method, headers, form, call)), endpoint, call) : nodeRequest(url, {
+          method,
+          headers,
+          body: form,
+          maxBytes: MAX_BODY_BYTES,
+          tooLarge: (status) => tooLarge(endpoint, status),
+          cancelWith: (cancel) => call.cancelWith(cancel),
+        }),
+      );
     } catch (err) {
       throw this.#fetchError(endpoint, call.timedOut, err, secrets);
     } finally {
@@ -286,11 +294,23 @@ interface Reply {
   text: string;
 }
 
-/** A reply as it came: the status, a redirect's Location, the body's text. */
-interface Received {
-  status: number;
-  location: string | null;
-  text: string;
+type Received = ProviderReply;
+
+/** The global fetch as this module found it: while it is still the one, requests go over node:http(s). */
+const LOADED_FETCH = globalThis.fetch;
+
+function fetchInit(method: ExchangeMethod, headers: Readonly<Record<string, string>>, body: string | undefined, call: ProviderCall): RequestInit {
+  const init: RequestInit = {
+    method,
+    // Made when the fetch reads it (fetch itself, a wrapper that spreads init): a stub that never looks costs no AbortController.
+    get signal() {
+      return call.signal;
+    },
+    redirect: 'manual',
+    headers,
+  };
+  if (body !== undefined) init.body = body;
+  return init;
 }
 
 /** Waits for the response and reads its body; a response that arrives after the timeout has its body cancelled. */
@@ -325,6 +345,7 @@ class ProviderCall {
   readonly #timer: ReturnType<typeof setTimeout>;
   #reject: ((reason: unknown) => void) | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #cancel: ((reason: unknown) => void) | undefined;
 
   constructor(timeout: number) {
     this.#timer = setTimeout(() => this.#expire(), timeout);
@@ -350,10 +371,16 @@ class ProviderCall {
     this.#reader = reader;
   }
 
+  /** How the transport ends the request (node:http destroys its socket) once the timer fires. */
+  cancelWith(cancel: (reason: unknown) => void): void {
+    this.#cancel = cancel;
+  }
+
   end(): void {
     clearTimeout(this.#timer);
     this.#reader = undefined;
     this.#reject = undefined;
+    this.#cancel = undefined;
   }
 
   #expire(): void {
@@ -361,6 +388,7 @@ class ProviderCall {
     this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     this.#controller?.abort(this.reason);
     this.#reader?.cancel(this.reason).catch(() => undefined);
+    this.#cancel?.(this.reason);
     this.#reject?.(this.reason);
   }
 }

@@ -367,7 +367,7 @@ describe("exceptions in the app's code after the strategy hands over", () => {
       },
     });
     await agent.get('/auth/kvixi').expect(302);
-    nock(BASE_URL).post('/api/authorize').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    nock(BASE_URL).post('/api/authorize').replyWithError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
     const res = await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`);
     expect(res.status).toBe(500);
     expect(errors).toHaveLength(1);

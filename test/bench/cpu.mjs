@@ -2,13 +2,23 @@
 // KvixiStrategy and for passport-github2 (passport-oauth2 with `state: true`), in one process and
 // one run. Each strategy runs as Passport runs it (a fresh Object.create per request, the actions
 // attached) with a plain-object session and a response that keeps its Set-Cookie headers (sent back
-// as the Cookie header at the callback), and each provider reply is stubbed at the strategy's own
-// HTTP boundary: a `fetch` that answers a Response for KvixiStrategy, the `oauth` module's
-// `_executeRequest` for passport-oauth2. Rounds alternate so both see the same machine.
+// as the Cookie header at the callback).
+//
+// Part 1, the strategies alone: each provider reply is stubbed at the strategy's own HTTP boundary,
+// the same way for both: the body arrives as text. passport-oauth2's `_executeRequest` calls back
+// with the body string; KvixiStrategy's `fetch` answers a Response-like object whose text() gives
+// it (no stream, which the client reads as it reads any custom fetch's answer). Also printed: the
+// same login with the stub answering a real `Response` (a web stream, as undici builds for every
+// reply), and with a subscriber on every diagnostics channel.
+//
+// Part 2, the same logins over real HTTP on loopback, against a provider in a child process (so
+// only the strategy's side is counted), each strategy as it runs by default (both over node:http),
+// and KvixiStrategy once more with Node's fetch passed as its `fetch` option.
 //
 //   npm run bench:cpu                 (builds first)
-//   BENCH_LOGINS=20000 BENCH_ROUNDS=6 node test/bench/cpu.mjs
+//   BENCH_LOGINS=20000 BENCH_ROUNDS=6 BENCH_HTTP_LOGINS=3000 node test/bench/cpu.mjs
 
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import diagnostics_channel from 'node:diagnostics_channel';
 import GitHubStrategy from 'passport-github2';
@@ -16,6 +26,7 @@ import { KVIXI_CHANNELS, KvixiStrategy } from 'passport-kvixi';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const HTTP_LOGINS = Number(process.env.BENCH_HTTP_LOGINS ?? 3_000);
 
 const kvixiUserInfo = JSON.stringify({
   user_info: {
@@ -45,12 +56,19 @@ const nextKey = () => (counter++).toString(16).padStart(32, '0');
 const verify = (_tokens, profile, done) => done(null, { id: profile.id, name: profile.displayName });
 const jsonHeaders = { 'content-type': 'application/json' };
 
-const kvixiFetch = async (url) =>
-  new Response(String(url).includes('/api/authorize') ? kvixiToken : kvixiUserInfo, { status: 200, headers: jsonHeaders });
+const kvixiReply = (url) => (String(url).includes('/api/authorize') ? kvixiToken : kvixiUserInfo);
+const replyHeaders = new Headers(jsonHeaders);
+/** The body as text, as passport-oauth2's stub hands it over. */
+const kvixiFetch = async (url) => {
+  const body = kvixiReply(url);
+  return { status: 200, headers: replyHeaders, body: null, text: async () => body };
+};
+/** A real Response, whose body is a web stream the client reads chunk by chunk. */
+const kvixiResponseFetch = async (url) => new Response(kvixiReply(url), { status: 200, headers: jsonHeaders });
 
-function kvixi() {
+function kvixi(options = {}) {
   const strategy = new KvixiStrategy(
-    { appId: '1732698123456', appSecret: randomBytes(16).toString('hex'), callbackURL: '/auth/kvixi/callback', fetch: kvixiFetch },
+    { appId: '1732698123456', appSecret: randomBytes(16).toString('hex'), callbackURL: '/auth/kvixi/callback', fetch: kvixiFetch, ...options },
     verify,
   );
   return {
@@ -60,15 +78,23 @@ function kvixi() {
   };
 }
 
-function github() {
+function github(urls) {
   const strategy = new GitHubStrategy(
-    { clientID: 'Iv1.0123456789abcdef', clientSecret: randomBytes(20).toString('hex'), callbackURL: '/auth/github/callback', state: true },
-    (_accessToken, _refreshToken, profile, done) => done(null, { id: profile.id, name: profile.displayName }),
+    {
+      clientID: 'Iv1.0123456789abcdef',
+      clientSecret: randomBytes(20).toString('hex'),
+      callbackURL: '/auth/github/callback',
+      state: true,
+      ...urls,
+    },
+    (_accessToken, _refreshToken, profile, done) => done(null, { id: String(profile.id), name: profile.displayName }),
   );
-  strategy._oauth2._executeRequest = (_library, options, _body, callback) => {
-    const body = options.path.startsWith('/login/oauth/access_token') ? githubToken : githubUser;
-    process.nextTick(callback, null, body, { statusCode: 200, headers: jsonHeaders });
-  };
+  if (!urls) {
+    strategy._oauth2._executeRequest = (_library, options, _body, callback) => {
+      const body = options.path.startsWith('/login/oauth/access_token') ? githubToken : githubUser;
+      process.nextTick(callback, null, body, { statusCode: 200, headers: jsonHeaders });
+    };
+  }
   return {
     strategy,
     startURL: '/auth/github',
@@ -132,18 +158,6 @@ async function login(subject) {
   if (done.action !== 'success' || done.user.id !== '5') throw new Error('the callback did not sign Jane in');
 }
 
-/**
- * What kvixi's stub costs by itself in one login: its two Responses, each read with text(). It is
- * part of passport-kvixi's figure (undici builds a Response for every real reply too);
- * passport-github2's stub hands over a string.
- */
-const kvixiStubOnly = {
-  login: async () => {
-    await (await kvixiFetch('https://kvixi.com/api/authorize')).text();
-    await (await kvixiFetch('https://kvixi.com/api/get_user_info?access_token=t')).text();
-  },
-};
-
 /** Microseconds of CPU (user + system) per login over `count` logins. */
 async function measure(subject, count) {
   const unsubscribe = subject.subscribe?.();
@@ -169,27 +183,68 @@ function subscribeEverywhere() {
   return () => listeners.forEach(([name, listener]) => diagnostics_channel.unsubscribe(name, listener));
 }
 
-const subjects = {
-  'passport-kvixi': kvixi(),
-  'passport-kvixi, channels subscribed': { ...kvixi(), subscribe: subscribeEverywhere },
-  'passport-github2 (state: true)': github(),
-  "passport-kvixi's fetch stub alone": kvixiStubOnly,
-};
-for (const subject of Object.values(subjects)) await measure(subject, Math.min(LOGINS, 5_000)); // warm-up
-
-const results = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
-for (let round = 0; round < ROUNDS; round++) {
-  const names = Object.keys(subjects);
-  const order = names.map((_, i) => names[(i + round) % names.length]);
-  for (const name of order) results[name].push(await measure(subjects[name], LOGINS));
+/** Each subject measured in `rounds` rotating rounds of `count` logins, after a warm-up: µs per login. */
+async function compare(subjects, count, rounds) {
+  for (const subject of Object.values(subjects)) await measure(subject, Math.min(count, 5_000)); // warm-up
+  const results = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const names = Object.keys(subjects);
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    for (const name of order) results[name].push(await measure(subjects[name], count));
+  }
+  return results;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-console.log(`Strategy CPU per full login, ${LOGINS} logins × ${ROUNDS} rounds (median, min–max µs):`);
-for (const [name, values] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(38)} ${median(values).toFixed(1).padStart(6)} µs  (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
+function print(results) {
+  for (const [name, values] of Object.entries(results)) {
+    console.log(`  ${name.padEnd(50)} ${median(values).toFixed(1).padStart(7)} µs  (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
+  }
 }
-const [ours, subscribed, theirs, stub] = Object.values(results).map(median);
-console.log(`  diagnostics channels with a subscriber on each: ${(subscribed - ours).toFixed(1)} µs per login`);
-console.log(`  passport-kvixi without its stub's two Responses (an estimate): ${(ours - stub).toFixed(1)} µs per login`);
-console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)}`);
+
+const stubbed = await compare(
+  {
+    'passport-kvixi': kvixi(),
+    'passport-github2 (state: true)': github(),
+    'passport-kvixi, stub answers a Response (stream)': kvixi({ fetch: kvixiResponseFetch }),
+    'passport-kvixi, a subscriber on every channel': { ...kvixi(), subscribe: subscribeEverywhere },
+  },
+  LOGINS,
+  ROUNDS,
+);
+console.log(`Strategy CPU per full login, provider stubbed at each strategy's HTTP boundary, ${LOGINS} logins × ${ROUNDS} rounds (median, min–max µs):`);
+print(stubbed);
+const [ours, theirs, streamed, subscribed] = Object.values(stubbed).map(median);
+console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)}  (target <= 1.0)`);
+console.log(`  a Response's web stream instead of text: +${(streamed - ours).toFixed(1)} µs per login (two replies)`);
+console.log(`  diagnostics channels with a subscriber on each: +${(subscribed - ours).toFixed(1)} µs per login`);
+
+// Part 2: a provider that answers both strategies' endpoints at once, in a process of its own.
+const provider = fork(new URL('./cpu-provider.mjs', import.meta.url), [JSON.stringify({ kvixiToken, kvixiUserInfo, githubToken, githubUser })]);
+const port = await new Promise((resolve, reject) => {
+  provider.once('message', resolve);
+  provider.once('exit', (code) => reject(new Error(`the loopback provider exited (${code})`)));
+});
+const base = `http://127.0.0.1:${port}`;
+try {
+  const overHTTP = await compare(
+    {
+      'passport-kvixi (node:http, the default)': kvixi({ fetch: undefined, baseURL: base }),
+      'passport-github2 (node:http)': github({
+        authorizationURL: `${base}/login/oauth/authorize`,
+        tokenURL: `${base}/login/oauth/access_token`,
+        userProfileURL: `${base}/user`,
+      }),
+      'passport-kvixi, fetch: globalThis.fetch': kvixi({ fetch: globalThis.fetch, baseURL: base }),
+    },
+    HTTP_LOGINS,
+    Math.max(2, Math.floor(ROUNDS / 2) * 2),
+  );
+  console.log(`The same logins over HTTP on loopback, provider in another process, ${HTTP_LOGINS} logins per round (median, min–max µs):`);
+  print(overHTTP);
+  const [kvixiHTTP, githubHTTP, kvixiFetchHTTP] = Object.values(overHTTP).map(median);
+  console.log(`  ratio passport-kvixi / passport-github2: ${(kvixiHTTP / githubHTTP).toFixed(2)}`);
+  console.log(`  Node's fetch instead of node:http: +${(kvixiFetchHTTP - kvixiHTTP).toFixed(0)} µs per login (two requests)`);
+} finally {
+  provider.kill();
+}
