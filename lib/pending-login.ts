@@ -130,7 +130,9 @@ export function withPendingLogin(
   login: KvixiPendingLogin,
   context: KvixiPendingLoginContext,
 ): KvixiPendingLogin[] {
-  return [...pending.filter((entry) => isLive(entry, context.ttlMs, context.now)), login].slice(-MAX_PENDING);
+  const kept = pending.length === 0 ? [] : pending.filter((entry) => isLive(entry, context.ttlMs, context.now));
+  kept.push(login);
+  return kept.length > MAX_PENDING ? kept.slice(-MAX_PENDING) : kept;
 }
 
 /** Takes the newest live login out of the list; the rest keeps only live ones, so a stale one is never revived. */

@@ -4,29 +4,32 @@
 // attached) with a plain-object session and a response that keeps its Set-Cookie headers (sent back
 // as the Cookie header at the callback).
 //
-// Part 1, the strategies alone: each provider reply is stubbed at the strategy's own HTTP boundary,
-// the same way for both: the body arrives as text. passport-oauth2's `_executeRequest` calls back
-// with the body string; KvixiStrategy's `fetch` answers a Response-like object whose text() gives
-// it (no stream, which the client reads as it reads any custom fetch's answer). Also printed: the
-// same login with the stub answering a real `Response` (a web stream, as undici builds for every
-// reply), and with a subscriber on every diagnostics channel.
+// Part 1, the strategies alone, with the transport stubbed the same way for both: both send
+// their requests through node:https by default (passport-oauth2 through the `oauth` module), and
+// `https.request` is replaced by one fake that answers every request from memory with a readable
+// body, as a real response would. Also printed: KvixiStrategy with a custom `fetch` whose stub
+// answers a real `Response` (a web stream, as undici builds for every reply), and with a
+// subscriber on every diagnostics channel.
 //
 // Part 2, the same logins over real HTTP on loopback, against a provider in a child process (so
 // only the strategy's side is counted), each strategy as it runs by default (both over node:http),
 // and KvixiStrategy once more with Node's fetch passed as its `fetch` option.
 //
 //   npm run bench:cpu                 (builds first)
-//   BENCH_LOGINS=20000 BENCH_ROUNDS=6 BENCH_HTTP_LOGINS=3000 node test/bench/cpu.mjs
+//   BENCH_LOGINS=10000 BENCH_ROUNDS=12 BENCH_HTTP_LOGINS=2000 node test/bench/cpu.mjs
 
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import diagnostics_channel from 'node:diagnostics_channel';
+import { EventEmitter } from 'node:events';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { Readable } from 'node:stream';
 import GitHubStrategy from 'passport-github2';
 import { KVIXI_CHANNELS, KvixiStrategy } from 'passport-kvixi';
 
-const LOGINS = Number(process.env.BENCH_LOGINS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
-const HTTP_LOGINS = Number(process.env.BENCH_HTTP_LOGINS ?? 3_000);
+const LOGINS = Number(process.env.BENCH_LOGINS ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const HTTP_LOGINS = Number(process.env.BENCH_HTTP_LOGINS ?? 2_000);
 
 const kvixiUserInfo = JSON.stringify({
   user_info: {
@@ -56,19 +59,61 @@ const nextKey = () => (counter++).toString(16).padStart(32, '0');
 const verify = (_tokens, profile, done) => done(null, { id: profile.id, name: profile.displayName });
 const jsonHeaders = { 'content-type': 'application/json' };
 
-const kvixiReply = (url) => (String(url).includes('/api/authorize') ? kvixiToken : kvixiUserInfo);
-const replyHeaders = new Headers(jsonHeaders);
-/** The body as text, as passport-oauth2's stub hands it over. */
-const kvixiFetch = async (url) => {
-  const body = kvixiReply(url);
-  return { status: 200, headers: replyHeaders, body: null, text: async () => body };
-};
+const replies = new Map([
+  ['/api/authorize', kvixiToken],
+  ['/api/get_user_info', kvixiUserInfo],
+  ['/login/oauth/access_token', githubToken],
+  ['/user', githubUser],
+]);
+const replyTo = (path) => replies.get(path.split('?')[0]);
+
+/** A ClientRequest that answers at once from `replies`, its body a stream as an IncomingMessage's is. */
+class FakeRequest extends EventEmitter {
+  constructor(options) {
+    super();
+    this.path = options.path;
+  }
+
+  setHeader() {}
+
+  write() {
+    return true;
+  }
+
+  end() {
+    process.nextTick(() => {
+      const res = new Readable({ read() {} });
+      Object.assign(res, { statusCode: 200, headers: { ...jsonHeaders }, complete: true });
+      res.push(Buffer.from(replyTo(this.path)));
+      res.push(null);
+      this.emit('response', res);
+    });
+    return this;
+  }
+
+  destroy() {
+    return this;
+  }
+}
+
+/** Replaces `https.request` (for CommonJS and ES modules alike) with the fake while a subject is measured. */
+function stubHTTPS() {
+  const https = createRequire(import.meta.url)('node:https');
+  const original = https.request;
+  https.request = (options) => new FakeRequest(options);
+  syncBuiltinESMExports();
+  return () => {
+    https.request = original;
+    syncBuiltinESMExports();
+  };
+}
+
 /** A real Response, whose body is a web stream the client reads chunk by chunk. */
-const kvixiResponseFetch = async (url) => new Response(kvixiReply(url), { status: 200, headers: jsonHeaders });
+const kvixiResponseFetch = async (url) => new Response(replyTo(new URL(url).pathname), { status: 200, headers: jsonHeaders });
 
 function kvixi(options = {}) {
   const strategy = new KvixiStrategy(
-    { appId: '1732698123456', appSecret: randomBytes(16).toString('hex'), callbackURL: '/auth/kvixi/callback', fetch: kvixiFetch, ...options },
+    { appId: '1732698123456', appSecret: randomBytes(16).toString('hex'), callbackURL: '/auth/kvixi/callback', ...options },
     verify,
   );
   return {
@@ -89,12 +134,6 @@ function github(urls) {
     },
     (_accessToken, _refreshToken, profile, done) => done(null, { id: String(profile.id), name: profile.displayName }),
   );
-  if (!urls) {
-    strategy._oauth2._executeRequest = (_library, options, _body, callback) => {
-      const body = options.path.startsWith('/login/oauth/access_token') ? githubToken : githubUser;
-      process.nextTick(callback, null, body, { statusCode: 200, headers: jsonHeaders });
-    };
-  }
   return {
     strategy,
     startURL: '/auth/github',
@@ -161,10 +200,12 @@ async function login(subject) {
 /** Microseconds of CPU (user + system) per login over `count` logins. */
 async function measure(subject, count) {
   const unsubscribe = subject.subscribe?.();
+  const restore = subject.stubbed ? stubHTTPS() : undefined;
   const once = subject.login ?? (() => login(subject));
   const before = process.cpuUsage();
   for (let i = 0; i < count; i++) await once();
   const used = process.cpuUsage(before);
+  restore?.();
   unsubscribe?.();
   return (used.user + used.system) / count;
 }
@@ -196,6 +237,8 @@ async function compare(subjects, count, rounds) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The median of each round's own ratio: the two were measured next to each other, so load that comes and goes cancels out. */
+const pairedRatio = (ours, theirs) => median(ours.map((value, round) => value / theirs[round]));
 function print(results) {
   for (const [name, values] of Object.entries(results)) {
     console.log(`  ${name.padEnd(50)} ${median(values).toFixed(1).padStart(7)} µs  (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
@@ -204,19 +247,20 @@ function print(results) {
 
 const stubbed = await compare(
   {
-    'passport-kvixi': kvixi(),
-    'passport-github2 (state: true)': github(),
-    'passport-kvixi, stub answers a Response (stream)': kvixi({ fetch: kvixiResponseFetch }),
-    'passport-kvixi, a subscriber on every channel': { ...kvixi(), subscribe: subscribeEverywhere },
+    'passport-kvixi': { ...kvixi(), stubbed: true },
+    'passport-github2 (state: true)': { ...github(), stubbed: true },
+    'passport-kvixi, fetch stub answers a Response': kvixi({ fetch: kvixiResponseFetch }),
+    'passport-kvixi, a subscriber on every channel': { ...kvixi(), stubbed: true, subscribe: subscribeEverywhere },
   },
   LOGINS,
   ROUNDS,
 );
-console.log(`Strategy CPU per full login, provider stubbed at each strategy's HTTP boundary, ${LOGINS} logins × ${ROUNDS} rounds (median, min–max µs):`);
+console.log(`Strategy CPU per full login, https.request stubbed for both, ${LOGINS} logins × ${ROUNDS} rounds (median, min–max µs):`);
 print(stubbed);
 const [ours, theirs, streamed, subscribed] = Object.values(stubbed).map(median);
-console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)}  (target <= 1.0)`);
-console.log(`  a Response's web stream instead of text: +${(streamed - ours).toFixed(1)} µs per login (two replies)`);
+const [oursByRound, theirsByRound] = Object.values(stubbed);
+console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)} of the medians, ${pairedRatio(oursByRound, theirsByRound).toFixed(2)} round by round  (target <= 1.0)`);
+console.log(`  a custom fetch answering Responses (web streams) instead: +${(streamed - ours).toFixed(1)} µs per login (two replies)`);
 console.log(`  diagnostics channels with a subscriber on each: +${(subscribed - ours).toFixed(1)} µs per login`);
 
 // Part 2: a provider that answers both strategies' endpoints at once, in a process of its own.
@@ -238,12 +282,13 @@ try {
       'passport-kvixi, fetch: globalThis.fetch': kvixi({ fetch: globalThis.fetch, baseURL: base }),
     },
     HTTP_LOGINS,
-    Math.max(2, Math.floor(ROUNDS / 2) * 2),
+    ROUNDS,
   );
   console.log(`The same logins over HTTP on loopback, provider in another process, ${HTTP_LOGINS} logins per round (median, min–max µs):`);
   print(overHTTP);
   const [kvixiHTTP, githubHTTP, kvixiFetchHTTP] = Object.values(overHTTP).map(median);
-  console.log(`  ratio passport-kvixi / passport-github2: ${(kvixiHTTP / githubHTTP).toFixed(2)}`);
+  const [kvixiByRound, githubByRound] = Object.values(overHTTP);
+  console.log(`  ratio passport-kvixi / passport-github2: ${(kvixiHTTP / githubHTTP).toFixed(2)} of the medians, ${pairedRatio(kvixiByRound, githubByRound).toFixed(2)} round by round`);
   console.log(`  Node's fetch instead of node:http: +${(kvixiFetchHTTP - kvixiHTTP).toFixed(0)} µs per login (two requests)`);
 } finally {
   provider.kill();
