@@ -15,7 +15,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
-import { nodeRequest, type ProviderReply } from './node-transport.js';
+import { nodeRequest, nodeSite, type NodeSite, type ProviderReply } from './node-transport.js';
 import { excerpt, printable, redact, redactedStart, redactError, secretsIn } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
@@ -118,6 +118,7 @@ export class KvixiClient {
   readonly #appSecret: string;
   /** The app's fetch; undefined for node:http(s). */
   readonly #fetch: typeof fetch | undefined;
+  readonly #site: NodeSite;
   readonly #authorizationURL: string;
   /** `app_id=…&app_secret=…&auth_key=`, form-encoded once: the exchange adds only the key. */
   readonly #exchangeQuery: string;
@@ -142,6 +143,7 @@ export class KvixiClient {
     this.accessTokenTTL = optionalPositive(owner, 'accessTokenTTL', options.accessTokenTTL, 3600, 31_536_000);
     this.lang = optionalLang(owner, options.lang);
     this.#fetch = optionalFunction(owner, 'fetch', options.fetch);
+    this.#site = nodeSite(this.baseURL);
     const query = new URLSearchParams({ app_id: this.appId });
     if (this.lang) query.set('lang', this.lang);
     this.#authorizationURL = `${this.baseURL}/api/oauth?${query}`;
@@ -226,7 +228,7 @@ export class KvixiClient {
     try {
       // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
       received = await call.within(
-        fetchNow ? receive(fetchNow(url, fetchInit(method, headers, form, call)), endpoint, call) : nodeRequest(url, {
+        fetchNow ? receive(fetchNow(url, fetchInit(method, headers, form, call)), endpoint, call) : nodeRequest(this.#site, get ? `/api/${endpoint}?${params}` : `/api/${endpoint}`, {
           method,
           headers,
           body: form,

@@ -15,6 +15,24 @@ export interface ProviderRequest {
   cancelWith(cancel: (reason: unknown) => void): void;
 }
 
+/** Where requests go: parsed once per client, so no request parses its URL again. */
+export interface NodeSite {
+  secure: boolean;
+  options: { protocol: string; hostname: string; port: number | undefined };
+  /** The site's own path (a Sngine site under `/community`), without the trailing slash. */
+  pathPrefix: string;
+}
+
+export function nodeSite(baseURL: string): NodeSite {
+  const url = new URL(baseURL);
+  return {
+    secure: url.protocol === 'https:',
+    // node:http wants an IPv6 host without its brackets.
+    options: { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port === '' ? undefined : Number(url.port) },
+    pathPrefix: url.pathname.replace(/\/+$/, ''),
+  };
+}
+
 /** A reply as it came: the status, a redirect's Location, the body's text. */
 export interface ProviderReply {
   status: number;
@@ -30,7 +48,7 @@ const utf8 = new TextDecoder();
  * the body is counted as it arrives and decompressed if the server compressed it anyway.
  * Node's fetch would cost about twice the CPU per request for the same exchange.
  */
-export function nodeRequest(url: string, request: ProviderRequest): Promise<ProviderReply> {
+export function nodeRequest(site: NodeSite, path: string, request: ProviderRequest): Promise<ProviderReply> {
   return new Promise<ProviderReply>((resolve, reject) => {
     let settled = false;
     const fail = (err: unknown) => {
@@ -40,8 +58,7 @@ export function nodeRequest(url: string, request: ProviderRequest): Promise<Prov
     };
     const headers: Record<string, string | number> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const client = url.startsWith('https:') ? https : http;
-    const req = client.request(url, { method: request.method, headers });
+    const req = (site.secure ? https : http).request({ ...site.options, path: `${site.pathPrefix}${path}`, method: request.method, headers });
     request.cancelWith((reason) => {
       fail(reason);
       req.destroy();

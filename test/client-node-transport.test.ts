@@ -88,6 +88,13 @@ describe('requests over node:http', () => {
     expect(userInfo).toMatchObject({ method: 'GET', url: '/api/get_user_info?access_token=tok' });
   });
 
+  it('keeps the path of a site that lives under one (a baseURL with a path)', async () => {
+    const { port, seen } = await serve((_req, res) => json(res, '{"access_token":"t"}'));
+    const kvixi = new KvixiClient({ appId: APP_ID, appSecret: APP_SECRET, baseURL: `http://127.0.0.1:${port}/community/` });
+    await kvixi.exchangeAuthKey(AUTH_KEY);
+    expect(seen.requests.map((request) => request.url)).toEqual(['/community/api/authorize']);
+  });
+
   it('decodes the text as fetch does: a leading BOM dropped, invalid UTF-8 as U+FFFD', async () => {
     const { port } = await serve((_req, res) =>
       res.writeHead(200).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"access_token":"t'), Buffer.from([0xff]), Buffer.from('"}')])),
