@@ -43,9 +43,13 @@ export function shortHash(text: string): string {
 export function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
   const text = Array.isArray(header) ? header.join('; ') : header;
   if (!text) return undefined;
-  for (const pair of text.split(';')) {
-    const at = pair.indexOf('=');
-    if (at !== -1 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  // Walks the pairs in place: on every request, an array of every cookie of the app's costs more than the lookup.
+  for (let start = 0; start < text.length; ) {
+    const semicolon = text.indexOf(';', start);
+    const end = semicolon === -1 ? text.length : semicolon;
+    const at = text.indexOf('=', start);
+    if (at !== -1 && at < end && text.slice(start, at).trim() === name) return text.slice(at + 1, end).trim();
+    start = end + 1;
   }
   return undefined;
 }
@@ -160,6 +164,15 @@ function asList(value: unknown): string[] {
  * protection the cookie gives is never dropped silently.
  */
 export function setCookie(req: CookieRequest, owner: string, name: string, cookie: string): void {
+  const res = req.res;
+  // Express and NestJS, where nothing has set a cookie yet: the one line, without a target to build.
+  if (res && typeof res.getHeader === 'function' && typeof res.setHeader === 'function' && !res.headersSent) {
+    const earlier = res.getHeader('Set-Cookie');
+    if (earlier === undefined) {
+      res.setHeader('Set-Cookie', [cookie]);
+      return;
+    }
+  }
   const target = headerTarget(req, owner);
   if (!target) {
     throw new TypeError(
