@@ -27,10 +27,6 @@ function overNetwork(req: KvixiRequest): boolean {
   return (socket !== null && typeof socket === 'object') || (raw?.socket !== null && typeof raw?.socket === 'object');
 }
 
-function nameFor(req: CookieRequest, context: KvixiPendingLoginContext): string {
-  return cookieNameFor(BASE_NAME, isHttps(req), context);
-}
-
 /** `crypto.hash` (Node 20.12+) hashes in one call, without a Hash object per request. */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
 
@@ -57,9 +53,9 @@ function newValue(): string {
   return value;
 }
 
-/** The value of this browser's binding cookie, when one arrived and is well formed. Over https only the `__Host-` cookie counts. */
-function valueOf(req: CookieRequest, context: KvixiPendingLoginContext): string | undefined {
-  const value = cookieValue(req.headers.cookie, nameFor(req, context));
+/** The value of the binding cookie `name`, when one arrived and is well formed. Over https the name is the `__Host-` one, so only that cookie counts. */
+function valueOf(req: CookieRequest, name: string): string | undefined {
+  const value = cookieValue(req.headers.cookie, name);
   return value !== undefined && VALUE.test(value) ? value : undefined;
 }
 
@@ -71,11 +67,11 @@ function valueOf(req: CookieRequest, context: KvixiPendingLoginContext): string 
 export function bindBrowser(req: KvixiRequest, context: KvixiPendingLoginContext): string | undefined {
   if (!overNetwork(req)) return undefined;
   const cookieReq = req as CookieRequest;
-  const value = valueOf(cookieReq, context) ?? newValue();
-  const name = nameFor(cookieReq, context);
+  const https = isHttps(cookieReq);
+  const name = cookieNameFor(BASE_NAME, https, context);
+  const value = valueOf(cookieReq, name) ?? newValue();
   const maxAge = Math.ceil(context.ttlMs / 1000) + EXTRA_LIFE_S;
-  const secure = isHttps(cookieReq) ? '; Secure' : '';
-  setCookie(cookieReq, OWNER, name, `${name}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+  setCookie(cookieReq, OWNER, name, `${name}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Lax${https ? '; Secure' : ''}`);
   return digest(value);
 }
 
@@ -90,7 +86,8 @@ export function browserBinding(
   context: KvixiPendingLoginContext,
 ): { arrived: boolean; matches(binding: string | undefined): boolean } {
   if (!overNetwork(req)) return { arrived: true, matches: (binding) => binding === undefined };
-  const value = valueOf(req as CookieRequest, context);
+  const cookieReq = req as CookieRequest;
+  const value = valueOf(cookieReq, cookieNameFor(BASE_NAME, isHttps(cookieReq), context));
   if (value === undefined) return { arrived: false, matches: () => false };
   const mine = Buffer.from(digest(value));
   return {
