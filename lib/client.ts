@@ -15,7 +15,7 @@ import {
   requireAppId,
   requireString,
 } from './options.js';
-import { nodeRequest, nodeSite, type NodeSite, type ProviderReply } from './node-transport.js';
+import { nodeRequest, nodeSite, timeoutReason, type NodeSite, type ProviderReply, type ProviderRequest } from './node-transport.js';
 import { excerpt, printable, redact, redactedStart, redactError, secretsIn } from './redact.js';
 
 const debug = debuglog('passport-kvixi');
@@ -214,9 +214,7 @@ export class KvixiClient {
     secrets: readonly string[],
   ): Promise<Reply> {
     const endpointURL = `${this.baseURL}/api/${endpoint}`;
-    const call = new ProviderCall(this.timeout);
     const get = method === 'GET';
-    const url = get ? `${endpointURL}?${params}` : endpointURL;
     const headers = get ? JSON_HEADERS : FORM_HEADERS;
     const form = get ? undefined : params;
     // Guarded: a debuglog call with arguments costs even while the section is off.
@@ -224,30 +222,31 @@ export class KvixiClient {
     // A global fetch replaced after this module loaded (a test's stub) is used as it was before.
     const fetchNow = this.#fetch ?? (globalThis.fetch === LOADED_FETCH ? undefined : globalThis.fetch);
 
-    let received: Received;
-    try {
-      // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
-      received = await call.within(
-        fetchNow ? receive(fetchNow(url, fetchInit(method, headers, form, call)), endpoint, call) : nodeRequest(this.#site, get ? `/api/${endpoint}?${params}` : `/api/${endpoint}`, {
-          method,
-          headers,
-          body: form,
-          maxBytes: MAX_BODY_BYTES,
-          tooLarge: (status) => tooLarge(endpoint, status),
-          cancelWith: (cancel) => call.cancelWith(cancel),
-        }),
-      );
-    } catch (err) {
-      throw this.#fetchError(endpoint, call.timedOut, err, secrets);
-    } finally {
-      call.end();
+    let received: ProviderReply;
+    if (fetchNow) {
+      const call = new ProviderCall(this.timeout);
+      try {
+        // The timer also bounds the wait itself: a custom fetch may not pass the signal on.
+        received = await call.within(receive(fetchNow(get ? `${endpointURL}?${params}` : endpointURL, fetchInit(method, headers, form, call)), endpoint, call));
+      } catch (err) {
+        throw this.#fetchError(endpoint, call.timedOut, err, secrets);
+      } finally {
+        call.end();
+      }
+    } else {
+      const call = new NodeCall(endpoint, method, headers, form, this.timeout);
+      try {
+        received = await nodeRequest(this.#site, get ? `/api/${endpoint}?${params}` : `/api/${endpoint}`, call);
+      } catch (err) {
+        throw this.#fetchError(endpoint, call.timedOut, err, secrets);
+      }
     }
     const { status, location, text } = received;
 
     if (status !== 200) {
       const reason =
         status >= 300 && status < 400
-          ? redirectReason(location, url)
+          ? redirectReason(location, endpointURL)
           : status === 404
             ? `${endpointURL} does not exist: check that baseURL is the address of a Sngine site`
             : 'Kvixi always answers 200';
@@ -296,8 +295,6 @@ interface Reply {
   text: string;
 }
 
-type Received = ProviderReply;
-
 /** The global fetch as this module found it: while it is still the one, requests go over node:http(s). */
 const LOADED_FETCH = globalThis.fetch;
 
@@ -316,7 +313,7 @@ function fetchInit(method: ExchangeMethod, headers: Readonly<Record<string, stri
 }
 
 /** Waits for the response and reads its body; a response that arrives after the timeout has its body cancelled. */
-async function receive(pending: Response | Promise<Response>, endpoint: KvixiEndpoint, call: ProviderCall): Promise<Received> {
+async function receive(pending: Response | Promise<Response>, endpoint: KvixiEndpoint, call: ProviderCall): Promise<ProviderReply> {
   const response = await pending;
   if (call.timedOut) {
     cancelQuietly(response);
@@ -334,9 +331,28 @@ const FORM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
 });
 
+/** A request over node:http(s): the transport arms its timer and says when it fired. */
+class NodeCall implements ProviderRequest {
+  timedOut = false;
+  readonly maxBytes = MAX_BODY_BYTES;
+
+  constructor(
+    readonly endpoint: KvixiEndpoint,
+    readonly method: ExchangeMethod,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string | undefined,
+    readonly timeout: number,
+  ) {}
+
+  tooLarge(status: number): Error {
+    return tooLarge(this.endpoint, status);
+  }
+}
+
 /**
- * One provider request under one timer: the timer aborts the fetch, cancels a body still being
- * read, and rejects whatever the request is waiting for, even from a fetch that ignores the signal.
+ * A request through a custom fetch, under one timer: the timer aborts the fetch, cancels a body
+ * still being read, and rejects whatever the request is waiting for, even from a fetch that
+ * ignores the signal.
  * (`AbortSignal.timeout` costs a weak reference, listeners and a timer that outlives the request.)
  */
 class ProviderCall {
@@ -347,7 +363,6 @@ class ProviderCall {
   readonly #timer: ReturnType<typeof setTimeout>;
   #reject: ((reason: unknown) => void) | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  #cancel: ((reason: unknown) => void) | undefined;
 
   constructor(timeout: number) {
     this.#timer = setTimeout(() => this.#expire(), timeout);
@@ -373,24 +388,17 @@ class ProviderCall {
     this.#reader = reader;
   }
 
-  /** How the transport ends the request (node:http destroys its socket) once the timer fires. */
-  cancelWith(cancel: (reason: unknown) => void): void {
-    this.#cancel = cancel;
-  }
-
   end(): void {
     clearTimeout(this.#timer);
     this.#reader = undefined;
     this.#reject = undefined;
-    this.#cancel = undefined;
   }
 
   #expire(): void {
     this.timedOut = true;
-    this.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    this.reason = timeoutReason();
     this.#controller?.abort(this.reason);
     this.#reader?.cancel(this.reason).catch(() => undefined);
-    this.#cancel?.(this.reason);
     this.#reject?.(this.reason);
   }
 }

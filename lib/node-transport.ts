@@ -11,14 +11,18 @@ export interface ProviderRequest {
   /** Most bytes of body to read (after decompression); past it the reply is dropped with `tooLarge()`. */
   maxBytes: number;
   tooLarge(status: number): Error;
-  /** Called once with the transport's cancel: the caller's timer ends the request with it. */
-  cancelWith(cancel: (reason: unknown) => void): void;
+  /** Milliseconds the whole request may take, the body's reading included. */
+  timeout: number;
+  /** Set by the transport when the timeout ended the request. */
+  timedOut: boolean;
 }
 
 /** Where requests go: parsed once per client, so no request parses its URL again. */
 export interface NodeSite {
   secure: boolean;
-  options: { protocol: string; hostname: string; port: number | undefined };
+  protocol: string;
+  hostname: string;
+  port: number | undefined;
   /** The site's own path (a Sngine site under `/community`), without the trailing slash. */
   pathPrefix: string;
 }
@@ -27,10 +31,17 @@ export function nodeSite(baseURL: string): NodeSite {
   const url = new URL(baseURL);
   return {
     secure: url.protocol === 'https:',
+    protocol: url.protocol,
     // node:http wants an IPv6 host without its brackets.
-    options: { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port === '' ? undefined : Number(url.port) },
+    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? undefined : Number(url.port),
     pathPrefix: url.pathname.replace(/\/+$/, ''),
   };
+}
+
+/** What a request is rejected with at its timeout, as `AbortSignal.timeout` would abort it. */
+export function timeoutReason(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }
 
 /** A reply as it came: the status, a redirect's Location, the body's text. */
@@ -51,18 +62,23 @@ const utf8 = new TextDecoder();
 export function nodeRequest(site: NodeSite, path: string, request: ProviderRequest): Promise<ProviderReply> {
   return new Promise<ProviderReply>((resolve, reject) => {
     let settled = false;
+    // One timer for the whole request: the response and its body, however slowly they come.
+    const timer = setTimeout(() => {
+      request.timedOut = true;
+      fail(timeoutReason());
+      req.destroy();
+    }, request.timeout);
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       reject(err);
     };
-    const headers: Record<string, string | number> = { ...request.headers };
-    if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const req = (site.secure ? https : http).request({ ...site.options, path: `${site.pathPrefix}${path}`, method: request.method, headers });
-    request.cancelWith((reason) => {
-      fail(reason);
-      req.destroy();
-    });
+    const { body: form } = request;
+    // A GET's headers go as they are: node:http copies them and never changes the object it is given.
+    const headers = form === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(form)) };
+    const options = { protocol: site.protocol, hostname: site.hostname, port: site.port, path: `${site.pathPrefix}${path}`, method: request.method, headers };
+    const req = (site.secure ? https : http).request(options);
     req.on('error', fail);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
@@ -82,6 +98,7 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
       body.on('end', () => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         resolve({ status, location, text: size === 0 ? '' : utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) });
       });
       body.on('error', fail);
@@ -91,7 +108,7 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
         if (!res.complete) fail(Object.assign(new Error('the connection closed before the reply ended'), { code: 'ECONNRESET' }));
       });
     });
-    req.end(request.body);
+    req.end(form);
   });
 }
 
