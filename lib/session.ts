@@ -25,26 +25,50 @@ type PlainSession = Record<string, unknown> & { save?: unknown };
 export function sessionAccess(req: object): SessionAccess | undefined {
   const session = (req as { session?: unknown }).session;
   if (session === null || typeof session !== 'object') return undefined;
-  if (isGetSet(session)) {
-    return {
-      get: (key) => session.get(key),
-      set: (key, value) => session.set(key, value),
-      // @fastify/secure-session's delete() drops the whole session: unset the one key instead.
-      remove: (key) => session.set(key, undefined),
-      save: () => saveSession(session as unknown as PlainSession),
-    };
+  return isGetSet(session) ? new GetSetAccess(session) : new PlainAccess(session as PlainSession);
+}
+
+/** express-session, cookie-session, koa-session: the session is the object its values are kept in. */
+class PlainAccess implements SessionAccess {
+  constructor(private readonly session: PlainSession) {}
+
+  get(key: string): unknown {
+    return this.session[key];
   }
-  const plain = session as PlainSession;
-  return {
-    get: (key) => plain[key],
-    set: (key, value) => {
-      plain[key] = value;
-    },
-    remove: (key) => {
-      delete plain[key];
-    },
-    save: () => saveSession(plain),
-  };
+
+  set(key: string, value: unknown): void {
+    this.session[key] = value;
+  }
+
+  remove(key: string): void {
+    delete this.session[key];
+  }
+
+  save(): Promise<void> {
+    return saveSession(this.session);
+  }
+}
+
+/** @fastify/secure-session and @fastify/session: values behind `get` and `set`. */
+class GetSetAccess implements SessionAccess {
+  constructor(private readonly session: GetSetSession) {}
+
+  get(key: string): unknown {
+    return this.session.get(key);
+  }
+
+  set(key: string, value: unknown): void {
+    this.session.set(key, value);
+  }
+
+  // @fastify/secure-session's delete() drops the whole session: unset the one key instead.
+  remove(key: string): void {
+    this.session.set(key, undefined);
+  }
+
+  save(): Promise<void> {
+    return saveSession(this.session as unknown as PlainSession);
+  }
 }
 
 function isGetSet(session: object): session is GetSetSession {
