@@ -4,6 +4,9 @@
 // attached) with a plain-object session and a response that keeps its Set-Cookie headers (sent back
 // as the Cookie header at the callback).
 //
+// Every measurement runs in a process of its own (a fresh heap, nothing else's garbage to
+// collect), and the rounds rotate the subjects, so each is measured as a one-strategy app runs it.
+//
 // Part 1, the strategies alone, with the transport stubbed the same way for both: both send
 // their requests through node:https by default (passport-oauth2 through the `oauth` module), and
 // `https.request` is replaced by one fake that answers every request from memory with a readable
@@ -17,11 +20,12 @@
 //
 //   npm run bench:cpu                 (builds first)
 //   BENCH_LOGINS=10000 BENCH_ROUNDS=12 BENCH_HTTP_LOGINS=2000 node test/bench/cpu.mjs
+//   BENCH_HTTP_LOGINS=0 node test/bench/cpu.mjs      (part 1 only)
 
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import diagnostics_channel from 'node:diagnostics_channel';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { Readable } from 'node:stream';
 import GitHubStrategy from 'passport-github2';
@@ -201,9 +205,8 @@ async function login(subject) {
 async function measure(subject, count) {
   const unsubscribe = subject.subscribe?.();
   const restore = subject.stubbed ? stubHTTPS() : undefined;
-  const once = subject.login ?? (() => login(subject));
   const before = process.cpuUsage();
-  for (let i = 0; i < count; i++) await once();
+  for (let i = 0; i < count; i++) await login(subject);
   const used = process.cpuUsage(before);
   restore?.();
   unsubscribe?.();
@@ -224,72 +227,85 @@ function subscribeEverywhere() {
   return () => listeners.forEach(([name, listener]) => diagnostics_channel.unsubscribe(name, listener));
 }
 
-/** Each subject measured in `rounds` rotating rounds of `count` logins, after a warm-up: µs per login. */
-async function compare(subjects, count, rounds) {
-  for (const subject of Object.values(subjects)) await measure(subject, Math.min(count, 5_000)); // warm-up
-  const results = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
+/** Every subject by name; `base` is the loopback provider's address for part 2. */
+const subjects = {
+  'passport-kvixi': () => ({ ...kvixi(), stubbed: true }),
+  'passport-github2 (state: true)': () => ({ ...github(), stubbed: true }),
+  'passport-kvixi, fetch stub answers a Response': () => kvixi({ fetch: kvixiResponseFetch }),
+  'passport-kvixi, a subscriber on every channel': () => ({ ...kvixi(), stubbed: true, subscribe: subscribeEverywhere }),
+  'passport-kvixi (node:http, the default)': (base) => kvixi({ baseURL: base }),
+  'passport-github2 (node:http)': (base) =>
+    github({ authorizationURL: `${base}/login/oauth/authorize`, tokenURL: `${base}/login/oauth/access_token`, userProfileURL: `${base}/user` }),
+  'passport-kvixi, fetch: globalThis.fetch': (base) => kvixi({ fetch: globalThis.fetch, baseURL: base }),
+};
+
+// A measuring process: one subject, a warm-up, then the logins counted; the figure goes to the parent.
+if (process.env.BENCH_CHILD) {
+  const { name, count, base } = JSON.parse(process.env.BENCH_CHILD);
+  const subject = subjects[name](base);
+  await measure(subject, Math.max(count, 5_000)); // warm-up: the JIT settles before the logins that count
+  process.send(await measure(subject, count));
+  process.disconnect();
+} else {
+  await main();
+}
+
+/** One measurement in a fresh process: µs per login. */
+async function measureAlone(name, count, base) {
+  const child = fork(new URL(import.meta.url), { env: { ...process.env, BENCH_CHILD: JSON.stringify({ name, count, base }) } });
+  const [[figure]] = await Promise.all([once(child, 'message'), once(child, 'exit')]);
+  return figure;
+}
+
+/** Each subject measured in `rounds` rotating rounds of `count` logins: µs per login. */
+async function compare(names, count, rounds, base) {
+  const results = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    const names = Object.keys(subjects);
     const order = names.map((_, i) => names[(i + round) % names.length]);
-    for (const name of order) results[name].push(await measure(subjects[name], count));
+    for (const name of order) results[name].push(await measureAlone(name, count, base));
   }
   return results;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
 /** The median of each round's own ratio: the two were measured next to each other, so load that comes and goes cancels out. */
-const pairedRatio = (ours, theirs) => median(ours.map((value, round) => value / theirs[round]));
+function pairedRatio(ours, theirs) {
+  return median(ours.map((value, round) => value / theirs[round]));
+}
 function print(results) {
   for (const [name, values] of Object.entries(results)) {
     console.log(`  ${name.padEnd(50)} ${median(values).toFixed(1).padStart(7)} µs  (${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`);
   }
 }
 
-const stubbed = await compare(
-  {
-    'passport-kvixi': { ...kvixi(), stubbed: true },
-    'passport-github2 (state: true)': { ...github(), stubbed: true },
-    'passport-kvixi, fetch stub answers a Response': kvixi({ fetch: kvixiResponseFetch }),
-    'passport-kvixi, a subscriber on every channel': { ...kvixi(), stubbed: true, subscribe: subscribeEverywhere },
-  },
-  LOGINS,
-  ROUNDS,
-);
-console.log(`Strategy CPU per full login, https.request stubbed for both, ${LOGINS} logins × ${ROUNDS} rounds (median, min–max µs):`);
-print(stubbed);
-const [ours, theirs, streamed, subscribed] = Object.values(stubbed).map(median);
-const [oursByRound, theirsByRound] = Object.values(stubbed);
-console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)} of the medians, ${pairedRatio(oursByRound, theirsByRound).toFixed(2)} round by round  (target <= 1.0)`);
-console.log(`  a custom fetch answering Responses (web streams) instead: +${(streamed - ours).toFixed(1)} µs per login (two replies)`);
-console.log(`  diagnostics channels with a subscriber on each: +${(subscribed - ours).toFixed(1)} µs per login`);
+async function main() {
+  const stubbed = await compare(Object.keys(subjects).slice(0, 4), LOGINS, ROUNDS);
+  console.log(`Strategy CPU per full login, https.request stubbed for both, ${LOGINS} logins × ${ROUNDS} rounds, each in a process of its own (median, min–max µs):`);
+  print(stubbed);
+  const [ours, theirs, streamed, subscribed] = Object.values(stubbed).map(median);
+  const [oursByRound, theirsByRound] = Object.values(stubbed);
+  console.log(`  ratio passport-kvixi / passport-github2: ${(ours / theirs).toFixed(2)} of the medians, ${pairedRatio(oursByRound, theirsByRound).toFixed(2)} round by round  (target <= 1.0)`);
+  console.log(`  a custom fetch answering Responses (web streams) instead: +${(streamed - ours).toFixed(1)} µs per login (two replies)`);
+  console.log(`  diagnostics channels with a subscriber on each: +${(subscribed - ours).toFixed(1)} µs per login`);
 
-// Part 2: a provider that answers both strategies' endpoints at once, in a process of its own.
-const provider = fork(new URL('./cpu-provider.mjs', import.meta.url), [JSON.stringify({ kvixiToken, kvixiUserInfo, githubToken, githubUser })]);
-const port = await new Promise((resolve, reject) => {
-  provider.once('message', resolve);
-  provider.once('exit', (code) => reject(new Error(`the loopback provider exited (${code})`)));
-});
-const base = `http://127.0.0.1:${port}`;
-try {
-  const overHTTP = await compare(
-    {
-      'passport-kvixi (node:http, the default)': kvixi({ fetch: undefined, baseURL: base }),
-      'passport-github2 (node:http)': github({
-        authorizationURL: `${base}/login/oauth/authorize`,
-        tokenURL: `${base}/login/oauth/access_token`,
-        userProfileURL: `${base}/user`,
-      }),
-      'passport-kvixi, fetch: globalThis.fetch': kvixi({ fetch: globalThis.fetch, baseURL: base }),
-    },
-    HTTP_LOGINS,
-    ROUNDS,
-  );
-  console.log(`The same logins over HTTP on loopback, provider in another process, ${HTTP_LOGINS} logins per round (median, min–max µs):`);
-  print(overHTTP);
-  const [kvixiHTTP, githubHTTP, kvixiFetchHTTP] = Object.values(overHTTP).map(median);
-  const [kvixiByRound, githubByRound] = Object.values(overHTTP);
-  console.log(`  ratio passport-kvixi / passport-github2: ${(kvixiHTTP / githubHTTP).toFixed(2)} of the medians, ${pairedRatio(kvixiByRound, githubByRound).toFixed(2)} round by round`);
-  console.log(`  Node's fetch instead of node:http: +${(kvixiFetchHTTP - kvixiHTTP).toFixed(0)} µs per login (two requests)`);
-} finally {
-  provider.kill();
+  if (HTTP_LOGINS === 0) return;
+  // Part 2: a provider that answers both strategies' endpoints at once, in a process of its own.
+  const provider = fork(new URL('./cpu-provider.mjs', import.meta.url), [JSON.stringify({ kvixiToken, kvixiUserInfo, githubToken, githubUser })]);
+  const port = await new Promise((resolve, reject) => {
+    provider.once('message', resolve);
+    provider.once('exit', (code) => reject(new Error(`the loopback provider exited (${code})`)));
+  });
+  try {
+    const overHTTP = await compare(Object.keys(subjects).slice(4), HTTP_LOGINS, ROUNDS, `http://127.0.0.1:${port}`);
+    console.log(`The same logins over HTTP on loopback, provider in another process, ${HTTP_LOGINS} logins per round (median, min–max µs):`);
+    print(overHTTP);
+    const [kvixiHTTP, githubHTTP, kvixiFetchHTTP] = Object.values(overHTTP).map(median);
+    const [kvixiByRound, githubByRound] = Object.values(overHTTP);
+    console.log(`  ratio passport-kvixi / passport-github2: ${(kvixiHTTP / githubHTTP).toFixed(2)} of the medians, ${pairedRatio(kvixiByRound, githubByRound).toFixed(2)} round by round`);
+    console.log(`  Node's fetch instead of node:http: +${(kvixiFetchHTTP - kvixiHTTP).toFixed(0)} µs per login (two requests)`);
+  } finally {
+    provider.kill();
+  }
 }
