@@ -1,29 +1,33 @@
-// Full logins per second (start → provider redirect → callback → session) through Express +
-// express-session + passport on loopback, for KvixiStrategy and for a naive strategy that follows
-// the docs' recipe with no checks. After a warm-up, rounds rotate so every run sees the same machine.
+// Full logins (start → provider redirect → callback → session) through Express + express-session +
+// passport on loopback, for KvixiStrategy and for a naive strategy that follows the docs' recipe
+// with no checks. Each app runs in a process of its own; the browsers (8 at once, Node's fetch)
+// and the provider run in this one. What an app can serve is its own CPU per login: the row's
+// capacity is one core's worth of it (logins/s = 1 s of CPU / CPU per login), which the browsers'
+// and provider's load does not disturb; the logins per second measured end to end are printed too.
+// After a warm-up, rounds rotate so every app sees the same machine.
 //
 // The naive recipe sends the secret in a GET query string, which only Sngine up to 4.0.3 reads, so
-// the two are compared against such a server: there both make the same HTTP calls and the
-// difference is the cost of the checks. KvixiStrategy is also measured against a 4.0.4+ server,
-// which reads only a POST body (the naive recipe cannot log in there at all).
+// the two are compared against such a server. KvixiStrategy is also measured against a 4.0.4+
+// server, which reads only a POST body (the naive recipe cannot log in there at all).
 //
 // Two references keep a login state in the session as any session-based login-CSRF defence must:
 // the naive recipe with one marker saved in the session at the start, and passport-github2
-// (passport-oauth2, `state: true`) against the same provider on GitHub's paths. Each row also
-// gives the process's CPU time per login, which other load on the machine disturbs less.
+// (passport-oauth2, `state: true`) against the same provider on GitHub's paths.
 //
 // Also prints the runtime dependency count, the installed size of the runtime closure and the
 // cold require time of the build.
 //
 //   npm run bench                    (builds first)
 //   BENCH_SECONDS=2 BENCH_ROUNDS=6 BENCH_CONCURRENCY=8 node test/bench/logins.mjs
-//   BENCH_ONLY=KvixiStrategy node --cpu-prof test/bench/logins.mjs   (one run alone, to profile)
+//   BENCH_ONLY='KvixiStrategy|passport-github2' node test/bench/logins.mjs     (some apps alone)
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
+import { execArgv } from 'node:process';
 import { join } from 'node:path';
 import express from 'express';
 import session from 'express-session';
@@ -34,11 +38,12 @@ import { KvixiCookieStore, KvixiStrategy } from 'passport-kvixi';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6); // a multiple of 6 (the runs): each run takes each place equally
-// One run alone (its name, as in `runs` below), e.g. under `node --cpu-prof`: nothing else runs in the process.
-const ONLY = process.env.BENCH_ONLY;
+// Some apps alone (their names, as in `apps` below, separated by |).
+const ONLY = process.env.BENCH_ONLY?.split('|');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const APP_ID = '1732698123456';
-const APP_SECRET = randomBytes(16).toString('hex');
+// The app processes are told the secret (and the providers' addresses) by this one.
+const APP_SECRET = process.env.BENCH_APP_SECRET ?? randomBytes(16).toString('hex');
 const root = new URL('../..', import.meta.url).pathname;
 
 /**
@@ -112,19 +117,42 @@ async function startProvider(reads) {
   return { url, server, setCallback: (value) => (callbackURL = value) };
 }
 
+/** A GET over node:http, its body parsed as JSON: the naive recipe on KvixiStrategy's transport. */
+function getJSON(url) {
+  return new Promise((resolve, reject) => {
+    httpGet(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+const fetchJSON = (url) => fetch(url).then((res) => res.json());
+
 /**
- * The docs' recipe: GET with the secret in the query, no pending login, no validation. With
- * `marker: true` it also keeps one small random marker in the session from the start (saved
+ * The docs' recipe: GET with the secret in the query, no pending login, no validation, calling
+ * the provider with `fetch` as written, or over node:http (`http: true`) as KvixiStrategy does.
+ * With `marker: true` it also keeps one small random marker in the session from the start (saved
  * before the redirect, as KvixiSessionStore saves) and takes it out at the callback: the least a
  * session-based login-CSRF defence writes, as passport-oauth2's `state: true` does.
  */
 class NaiveStrategy extends PassportStrategy {
-  constructor(baseURL, verify, { marker = false } = {}) {
+  constructor(baseURL, verify, { marker = false, http = false } = {}) {
     super();
     this.name = marker ? 'naive-marker' : 'naive';
     this.baseURL = baseURL;
     this.verify = verify;
     this.marker = marker;
+    this.get = http ? getJSON : fetchJSON;
   }
 
   authenticate(req) {
@@ -140,10 +168,8 @@ class NaiveStrategy extends PassportStrategy {
       delete req.session.loginMarker;
     }
     const query = `app_id=${APP_ID}&app_secret=${APP_SECRET}&auth_key=${authKey}`;
-    fetch(`${this.baseURL}/api/authorize?${query}`)
-      .then((res) => res.json())
-      .then(({ access_token }) => fetch(`${this.baseURL}/api/get_user_info?access_token=${access_token}`))
-      .then((res) => res.json())
+    this.get(`${this.baseURL}/api/authorize?${query}`)
+      .then(({ access_token }) => this.get(`${this.baseURL}/api/get_user_info?access_token=${access_token}`))
       .then(({ user_info }) =>
         this.verify(user_info, (err, user) => (err ? this.error(err) : user ? this.success(user) : this.fail(401))))
       .catch((err) => this.error(err));
@@ -187,12 +213,11 @@ async function login(appURL) {
   return cookieOf(callback);
 }
 
-/** Logins in SECONDS, and the process's CPU time meanwhile (browser, provider and app all run here). */
+/** Logins in SECONDS against the app at `appURL`. */
 async function round(appURL) {
   let count = 0;
   const deadline = performance.now() + SECONDS * 1000;
   const started = performance.now();
-  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -201,8 +226,7 @@ async function round(appURL) {
       }
     }),
   );
-  const { user, system } = process.cpuUsage(cpu);
-  return { count, seconds: (performance.now() - started) / 1000, cpuMicros: user + system };
+  return { count, seconds: (performance.now() - started) / 1000 };
 }
 
 function dirSize(dir) {
@@ -247,105 +271,158 @@ function coldRequireMs() {
   return samples[Math.floor(samples.length / 2)];
 }
 
-const legacy = await startProvider('GET');
-const modern = await startProvider('POST');
+/** Every app measured, by name: built in its own process from the providers' addresses. */
+const apps = {
+  KvixiStrategy: ({ legacy }) => startApp(kvixiFor(legacy)),
+  'KvixiStrategy, cookie store': ({ legacy }) =>
+    startApp(kvixiFor(legacy, new KvixiCookieStore({ secret: randomBytes(32).toString('hex') })), { sessions: false }),
+  naive: ({ legacy }) => startApp(new NaiveStrategy(legacy, naiveVerify)),
+  'naive, node:http': ({ legacy }) => startApp(new NaiveStrategy(legacy, naiveVerify, { http: true })),
+  'naive, node:http, session marker': ({ legacy }) => startApp(new NaiveStrategy(legacy, naiveVerify, { http: true, marker: true })),
+  'passport-github2': ({ legacy }) => startApp(githubFor(legacy)),
+  'KvixiStrategy, 4.0.4+': ({ modern }) => startApp(kvixiFor(modern)),
+  'naive, 4.0.4+': ({ modern }) => startApp(new NaiveStrategy(modern, (info, done) => done(null, info ? toUser(info.user_id) : false))),
+};
+const noSessions = new Set(['KvixiStrategy, cookie store']);
 const toUser = (id) => ({ id });
-const kvixiFor = (provider, store) =>
-  new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET, baseURL: provider.url, callbackURL: '/auth/callback', store },
-    async (_tokens, profile) => toUser(profile.id));
-const cookieStore = new KvixiCookieStore({ secret: randomBytes(32).toString('hex') });
-// passport-oauth2's login-CSRF defence: a state in the session from the start, compared at the callback.
-const github = new GitHubStrategy(
-  {
-    clientID: APP_ID, clientSecret: APP_SECRET, callbackURL: '/auth/callback', state: true,
-    authorizationURL: `${legacy.url}/login/oauth/authorize`, tokenURL: `${legacy.url}/login/oauth/access_token`,
-    userProfileURL: `${legacy.url}/user`,
-  },
-  (_accessToken, _refreshToken, profile, done) => done(null, toUser(profile.id)),
-);
 const naiveVerify = (info, done) => done(null, toUser(info.user_id));
-const allRuns = {
-  KvixiStrategy: { app: () => startApp(kvixiFor(legacy)), provider: legacy },
-  'KvixiStrategy, cookie store': { app: () => startApp(kvixiFor(legacy, cookieStore), { sessions: false }), provider: legacy, sessions: false },
-  naive: { app: () => startApp(new NaiveStrategy(legacy.url, naiveVerify)), provider: legacy },
-  'naive, session marker': { app: () => startApp(new NaiveStrategy(legacy.url, naiveVerify, { marker: true })), provider: legacy },
-  'passport-github2': { app: () => startApp(github), provider: legacy },
-  'KvixiStrategy, 4.0.4+': { app: () => startApp(kvixiFor(modern)), provider: modern },
-};
-if (ONLY !== undefined && !(ONLY in allRuns)) throw new Error(`BENCH_ONLY must be one of: ${Object.keys(allRuns).join(', ')}`);
-const runs = {};
-for (const [name, run] of Object.entries(allRuns)) {
-  if (ONLY === undefined || ONLY === name) runs[name] = { ...run, app: await run.app() };
-}
-const naiveOnModern = {
-  app: await startApp(new NaiveStrategy(modern.url, (info, done) => done(null, info ? toUser(info.user_id) : false))),
-  provider: modern,
-};
+const kvixiFor = (providerURL, store) =>
+  new KvixiStrategy({ appId: APP_ID, appSecret: APP_SECRET, baseURL: providerURL, callbackURL: '/auth/callback', store },
+    async (_tokens, profile) => toUser(profile.id));
+// passport-oauth2's login-CSRF defence: a state in the session from the start, compared at the callback.
+const githubFor = (providerURL) =>
+  new GitHubStrategy(
+    {
+      clientID: APP_ID, clientSecret: APP_SECRET, callbackURL: '/auth/callback', state: true,
+      authorizationURL: `${providerURL}/login/oauth/authorize`, tokenURL: `${providerURL}/login/oauth/access_token`,
+      userProfileURL: `${providerURL}/user`,
+    },
+    (_accessToken, _refreshToken, profile, done) => done(null, toUser(profile.id)),
+  );
 
-/** Points the provider at the app being measured and proves one login reaches the session (or req.user, without one). */
-async function check({ app, provider, sessions = true }) {
-  provider.setCallback(`${app.url}/auth/callback`);
-  const cookie = await login(app.url);
-  if (!sessions) return true; // login() throws unless the callback saw Jane as req.user
-  const me = await (await fetch(`${app.url}/me`, { headers: { cookie } })).json();
-  return me.user?.id === '5';
-}
-for (const [name, run] of Object.entries(runs)) {
-  if (!(await check(run))) throw new Error(`${name}: the login did not reach the session`);
-}
-const naiveWorksOnModern = await check(naiveOnModern).catch(() => false);
-
-// Warm every path up (JIT, pools, caches) so no strategy pays for it in the measured rounds.
-for (const run of Object.values(runs)) {
-  run.provider.setCallback(`${run.app.url}/auth/callback`);
-  await round(run.app.url);
+if (process.env.BENCH_APP) {
+  // An app process: serves its app, and reports the CPU it used between the parent's 'begin' and 'end'.
+  const { name, providers } = JSON.parse(process.env.BENCH_APP);
+  const app = await apps[name](providers);
+  let since;
+  process.on('message', (message) => {
+    if (message === 'begin') since = process.cpuUsage();
+    else if (message === 'end') {
+      const { user, system } = process.cpuUsage(since);
+      process.send({ cpuMicros: user + system });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ url: app.url });
+} else {
+  await main();
 }
 
-const totals = Object.fromEntries(Object.keys(runs).map((name) => [name, { count: 0, seconds: 0, cpuMicros: 0 }]));
-for (let i = 0; i < ROUNDS; i++) {
-  // Rotate, so each strategy takes each place in the round equally often.
-  const names = Object.keys(runs);
-  const order = names.map((_, k) => names[(k + i) % names.length]);
-  for (const name of order) {
-    runs[name].provider.setCallback(`${runs[name].app.url}/auth/callback`);
-    const result = await round(runs[name].app.url);
-    totals[name].count += result.count;
-    totals[name].seconds += result.seconds;
-    totals[name].cpuMicros += result.cpuMicros;
+/** Starts an app process; resolves with its address and a way to read the CPU it uses meanwhile. */
+async function startAppProcess(name, providers) {
+  const child = fork(new URL(import.meta.url), {
+    execArgv,
+    env: { ...process.env, BENCH_APP: JSON.stringify({ name, providers }), BENCH_APP_SECRET: APP_SECRET },
+  });
+  const [{ url }] = await once(child, 'message');
+  return {
+    url,
+    child,
+    async cpuDuring(work) {
+      child.send('begin');
+      const result = await work();
+      child.send('end');
+      const [{ cpuMicros }] = await once(child, 'message');
+      return { ...result, cpuMicros };
+    },
+  };
+}
+
+async function main() {
+  const legacy = await startProvider('GET');
+  const modern = await startProvider('POST');
+  const providers = { legacy: legacy.url, modern: modern.url };
+  const providerOf = (name) => (name.endsWith('4.0.4+') ? modern : legacy);
+  const unknown = ONLY?.find((name) => !(name in apps));
+  if (unknown !== undefined) throw new Error(`BENCH_ONLY: no app ${unknown}; the apps are ${Object.keys(apps).join(', ')}`);
+  const names = Object.keys(apps).filter((name) => name !== 'naive, 4.0.4+' && (ONLY === undefined || ONLY.includes(name)));
+  const running = {};
+  for (const name of [...names, 'naive, 4.0.4+']) running[name] = await startAppProcess(name, providers);
+
+  /** Points the provider at the app being measured and proves one login reaches the session (or req.user, without one). */
+  const check = async (name) => {
+    const { url } = running[name];
+    providerOf(name).setCallback(`${url}/auth/callback`);
+    const cookie = await login(url);
+    if (noSessions.has(name)) return true; // login() throws unless the callback saw Jane as req.user
+    const me = await (await fetch(`${url}/me`, { headers: { cookie } })).json();
+    return me.user?.id === '5';
+  };
+  for (const name of names) {
+    if (!(await check(name))) throw new Error(`${name}: the login did not reach the session`);
   }
-}
-for (const { app } of [...Object.values(runs), naiveOnModern]) app.server.close();
-legacy.server.close();
-modern.server.close();
+  const naiveWorksOnModern = await check('naive, 4.0.4+').catch(() => false);
 
-const rate = (t) => t.count / t.seconds;
-const line = (label, name) => {
-  const total = totals[name];
-  if (!total) return;
-  const cpu = total.cpuMicros / total.count;
-  console.log(`  ${label.padEnd(64)} ${rate(total).toFixed(0).padStart(6)}  ${cpu.toFixed(0).padStart(5)} µs CPU/login  (${total.count} logins)`);
-};
-const ratio = (label, name, over, note) => {
-  if (!totals[name] || !totals[over]) return;
-  console.log(`  ${label.padEnd(64)} ${(rate(totals[name]) / rate(totals[over])).toFixed(3).padStart(6)}  ${note}`);
-};
-console.log(`full logins/s, ${ROUNDS} rotating rounds of ${SECONDS}s, ${CONCURRENCY} concurrent browsers ` +
-  '(CPU: the whole process, browser and provider included):');
-line('Sngine <=4.0.3 (query string): KvixiStrategy', 'KvixiStrategy');
-line('Sngine <=4.0.3 (query string): naive recipe', 'naive');
-line('Sngine <=4.0.3: naive recipe + one marker saved in the session', 'naive, session marker');
-line('same provider, GitHub paths: passport-github2, state: true', 'passport-github2');
-line('Sngine <=4.0.3: KvixiStrategy, cookie store, no sessions', 'KvixiStrategy, cookie store');
-ratio('ratio, the cost of the checks', 'KvixiStrategy', 'naive', '(target >= 0.95; the naive recipe calls the provider with fetch, KvixiStrategy over node:http)');
-ratio('ratio, a session written at the start, to naive', 'naive, session marker', 'naive', "(what any session-kept login state costs)");
-ratio('ratio, KvixiStrategy to naive + session marker', 'KvixiStrategy', 'naive, session marker', '(the checks beyond that write)');
-ratio('ratio, KvixiStrategy to passport-github2 (state: true)', 'KvixiStrategy', 'passport-github2', '(both call the provider over node:http)');
-line('Sngine >=4.0.4 (POST body): KvixiStrategy', 'KvixiStrategy, 4.0.4+');
-console.log(`  Sngine >=4.0.4: naive recipe                 ${naiveWorksOnModern ? 'logs in' : 'cannot log in (the server ignores the query string)'}`);
-ratio('ratio, POST body to query string', 'KvixiStrategy, 4.0.4+', 'KvixiStrategy', "(the cost of a request body)");
-if (ONLY !== undefined) process.exit(0);
-const closure = runtimeClosure();
-console.log(`runtime closure: ${closure.packages} packages (passport-kvixi, ${closure.names.join(', ')}), ` +
-  `${(closure.bytes / 1024).toFixed(0)} KiB installed (passport-kvixi itself ${(closure.own / 1024).toFixed(0)} KiB)`);
-console.log(`cold require('passport-kvixi'): ${coldRequireMs().toFixed(1)} ms (median of 15)`);
-console.log('reference, passport-oauth2: 6 packages, ~308 KiB, ~18 ms');
+  // Warm every app up (JIT, pools, caches) before the measured rounds.
+  for (const name of names) {
+    providerOf(name).setCallback(`${running[name].url}/auth/callback`);
+    await round(running[name].url);
+  }
+
+  const totals = Object.fromEntries(names.map((name) => [name, { count: 0, seconds: 0, cpuMicros: 0 }]));
+  for (let i = 0; i < ROUNDS; i++) {
+    // Rotate, so each app takes each place in the round equally often.
+    const order = names.map((_, k) => names[(k + i) % names.length]);
+    for (const name of order) {
+      const app = running[name];
+      providerOf(name).setCallback(`${app.url}/auth/callback`);
+      const result = await app.cpuDuring(() => round(app.url));
+      totals[name].count += result.count;
+      totals[name].seconds += result.seconds;
+      totals[name].cpuMicros += result.cpuMicros;
+    }
+  }
+  // Disconnecting ends each app process (its exit handler runs: a --cpu-prof profile is written).
+  for (const app of Object.values(running)) app.child.disconnect();
+  legacy.server.close();
+  modern.server.close();
+
+  const cpuPerLogin = (name) => totals[name].cpuMicros / totals[name].count;
+  /** What one core serves: a second of CPU over the app's CPU per login. */
+  const capacity = (name) => 1e6 / cpuPerLogin(name);
+  const line = (label, name) => {
+    const total = totals[name];
+    if (!total) return;
+    console.log(
+      `  ${label.padEnd(58)} ${capacity(name).toFixed(0).padStart(6)}/s per core  ${cpuPerLogin(name).toFixed(0).padStart(5)} µs  ` +
+        `${(total.count / total.seconds).toFixed(0).padStart(5)}/s measured  (${total.count} logins)`,
+    );
+  };
+  const ratio = (label, name, over, note) => {
+    if (!totals[name] || !totals[over]) return;
+    console.log(`  ${label.padEnd(58)} ${(capacity(name) / capacity(over)).toFixed(3).padStart(6)}  ${note}`);
+  };
+  console.log(`full logins, ${ROUNDS} rotating rounds of ${SECONDS}s, ${CONCURRENCY} concurrent browsers; each app in a process of its own:`);
+  console.log(`  ${''.padEnd(58)} capacity          app CPU/login  end to end`);
+  line('Sngine <=4.0.3 (query string): KvixiStrategy', 'KvixiStrategy');
+  line('Sngine <=4.0.3 (query string): naive recipe (fetch)', 'naive');
+  line('Sngine <=4.0.3: naive recipe over node:http', 'naive, node:http');
+  line('Sngine <=4.0.3: naive over node:http + one session marker', 'naive, node:http, session marker');
+  line('same provider, GitHub paths: passport-github2, state: true', 'passport-github2');
+  line('Sngine <=4.0.3: KvixiStrategy, cookie store, no sessions', 'KvixiStrategy, cookie store');
+  ratio('ratio of capacities, KvixiStrategy to the naive recipe', 'KvixiStrategy', 'naive', '(target >= 0.95; the recipe as written calls the provider with fetch)');
+  ratio('ratio, KvixiStrategy to naive over node:http', 'KvixiStrategy', 'naive, node:http', '(the cost of the checks, the same transport)');
+  ratio('ratio, a session written at the start, to naive over node:http', 'naive, node:http, session marker', 'naive, node:http', '(what any session-kept login state costs)');
+  ratio('ratio, KvixiStrategy to naive over node:http + marker', 'KvixiStrategy', 'naive, node:http, session marker', '(the checks beyond that write)');
+  ratio('ratio, KvixiStrategy to passport-github2 (state: true)', 'KvixiStrategy', 'passport-github2', '(both call the provider over node:http)');
+  ratio('ratio, cookie store to naive over node:http', 'KvixiStrategy, cookie store', 'naive, node:http', '(no session at all)');
+  line('Sngine >=4.0.4 (POST body): KvixiStrategy', 'KvixiStrategy, 4.0.4+');
+  console.log(`  Sngine >=4.0.4: naive recipe                 ${naiveWorksOnModern ? 'logs in' : 'cannot log in (the server ignores the query string)'}`);
+  ratio('ratio, POST body to query string', 'KvixiStrategy, 4.0.4+', 'KvixiStrategy', '(the cost of a request body)');
+  if (ONLY !== undefined) return;
+  const closure = runtimeClosure();
+  console.log(`runtime closure: ${closure.packages} packages (passport-kvixi, ${closure.names.join(', ')}), ` +
+    `${(closure.bytes / 1024).toFixed(0)} KiB installed (passport-kvixi itself ${(closure.own / 1024).toFixed(0)} KiB)`);
+  console.log(`cold require('passport-kvixi'): ${coldRequireMs().toFixed(1)} ms (median of 15)`);
+  console.log('reference, passport-oauth2: 6 packages, ~308 KiB, ~18 ms');
+}
