@@ -82,8 +82,9 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
     req.on('error', fail);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
-      const location = status >= 300 && status < 400 ? (res.headers.location ?? null) : null;
-      const body = decoded(res, res.headers['content-encoding']);
+      // Read off rawHeaders: `res.headers` builds an object of every header on first use.
+      const location = status >= 300 && status < 400 ? (rawHeader(res.rawHeaders, 'location', false) ?? null) : null;
+      const body = decoded(res, rawHeader(res.rawHeaders, 'content-encoding', true));
       const chunks: Buffer[] = [];
       let size = 0;
       body.on('data', (chunk: Buffer) => {
@@ -110,6 +111,22 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
     });
     req.end(form);
   });
+}
+
+/**
+ * A header's value as `res.headers` gives it: the first line's for a header Node keeps once
+ * (`location`), else every line's joined with `, ` (`content-encoding`).
+ */
+function rawHeader(raw: readonly string[], name: string, joined: boolean): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const field = raw[i] as string;
+    if (field.length !== name.length || field.toLowerCase() !== name) continue;
+    const line = raw[i + 1] as string;
+    if (!joined) return line;
+    value = value === undefined ? line : `${value}, ${line}`;
+  }
+  return value;
 }
 
 /** The body as sent, or decompressed when a server compressed it without being asked (as fetch would). */

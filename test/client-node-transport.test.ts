@@ -108,6 +108,19 @@ describe('requests over node:http', () => {
     expect(seen.requests[0]?.headers['accept-encoding']).toBeUndefined();
   });
 
+  it('reads the encoding and a redirect\'s Location whatever their case, as res.headers would give them', async () => {
+    const zipped = await serve((_req, res) => res.writeHead(200, [['Content-Encoding', ' GZIP ']]).end(gzipSync('{"access_token":"upper"}')));
+    expect((await client(zipped.port).exchangeAuthKey(AUTH_KEY)).accessToken).toBe('upper');
+    // Two lines are one value Node joins with a comma (`identity, gzip`): no encoding it knows, so read as sent.
+    const twice = await serve((_req, res) => res.writeHead(200, [['content-encoding', 'identity'], ['Content-Encoding', 'gzip']]).end('{"access_token":"plain"}'));
+    expect((await client(twice.port).exchangeAuthKey(AUTH_KEY)).accessToken).toBe('plain');
+    // Node keeps the first of two Location lines.
+    const moved = await serve((_req, res) => res.writeHead(301, [['LOCATION', 'https://first.test/'], ['location', 'https://second.test/']]).end());
+    const err = await rejection(client(moved.port).exchangeAuthKey(AUTH_KEY));
+    expect(err.message).toContain('a redirect to https://first.test/');
+    expect(err.message).not.toContain('second.test');
+  });
+
   it('follows no redirect', async () => {
     const { port, seen } = await serve((_req, res) => res.writeHead(302, { location: 'https://elsewhere.test/api/authorize' }).end());
     const err = await rejection(client(port).exchangeAuthKey(AUTH_KEY));
