@@ -61,6 +61,13 @@ const utf8 = new TextDecoder();
  */
 export function nodeRequest(site: NodeSite, path: string, request: ProviderRequest): Promise<ProviderReply> {
   return new Promise<ProviderReply>((resolve, reject) => {
+    const { body: form } = request;
+    // A copy each time, a GET's too: instrumentation that wraps http.request may add its own headers to it.
+    const headers: Record<string, string> = { ...request.headers };
+    if (form !== undefined) headers['content-length'] = String(Buffer.byteLength(form));
+    const options = { protocol: site.protocol, hostname: site.hostname, port: site.port, path: `${site.pathPrefix}${path}`, method: request.method, headers };
+    // Thrown at once (an agent's createConnection, a wrapper): rejected before any timer is armed.
+    const req = (site.secure ? https : http).request(options);
     let settled = false;
     // One timer for the whole request: the response and its body, however slowly they come.
     const timer = setTimeout(() => {
@@ -74,11 +81,6 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
       clearTimeout(timer);
       reject(err);
     };
-    const { body: form } = request;
-    // A GET's headers go as they are: node:http copies them and never changes the object it is given.
-    const headers = form === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(form)) };
-    const options = { protocol: site.protocol, hostname: site.hostname, port: site.port, path: `${site.pathPrefix}${path}`, method: request.method, headers };
-    const req = (site.secure ? https : http).request(options);
     req.on('error', fail);
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
@@ -102,7 +104,11 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
         clearTimeout(timer);
         resolve({ status, location, text: size === 0 ? '' : utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) });
       });
-      body.on('error', fail);
+      // A corrupt gzip body: the connection goes too, not back to the pool with the rest unread.
+      body.on('error', (err) => {
+        fail(err);
+        req.destroy();
+      });
       // A connection closed before the body's end: Node says `aborted`, or nothing at all.
       res.on('error', fail);
       res.on('close', () => {

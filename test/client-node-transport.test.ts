@@ -5,6 +5,7 @@ import { createServer as createHTTPSServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KvixiClient, KvixiError } from '../lib/index.js';
@@ -19,6 +20,7 @@ const APP_ID = '1732698123456';
 const APP_SECRET = '0f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const AUTH_KEY = '5d41402abc4b2a76b9719d911017c592';
 const CAP = 1024 * 1024;
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void;
 
@@ -151,6 +153,19 @@ describe('requests over node:http', () => {
     })(), 2_000, 'the connection to close');
   });
 
+  it('closes the connection at once when a gzipped body turns out corrupt before its end', async () => {
+    const { port, seen } = await serve((_req, res) => {
+      // Not gzip at all, and more to come: left open, the connection would wait for the rest forever.
+      res.writeHead(200, { 'content-encoding': 'gzip' }).write(Buffer.alloc(64, 0x41));
+    });
+    const err = await rejection(client(port).exchangeAuthKey(AUTH_KEY));
+    expect(err.code).toBe('ERR_KVIXI_FETCH');
+    expect(err.message).not.toContain(APP_SECRET);
+    await withDeadline((async () => {
+      while (seen.closed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    })(), 2_000, 'the connection to close');
+  });
+
   it('counts the decompressed bytes: a small gzip of 16 MiB is refused', async () => {
     const bomb = gzipSync(Buffer.alloc(16 * CAP, 0x20));
     expect(bomb.length).toBeLessThan(CAP);
@@ -180,6 +195,30 @@ describe('requests over node:http', () => {
     expect(err.code).toBe('ERR_KVIXI_FETCH');
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(err.message).not.toContain(APP_SECRET);
+  });
+
+  // In a child process: a timer left armed for a request that never went out would throw there
+  // as an uncaught exception, which ends the process.
+  const wrapped = (how: 'agent' | 'headers') => {
+    const output = execFileSync(join(root, 'node_modules/.bin/tsx'), ['test/support/wrapped-http-request.ts', how], {
+      cwd: root, encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(output.trim().split('\n').pop() ?? '') as Record<string, { ok?: unknown; code?: string; message?: string }>;
+  };
+
+  it('rejects a request http.request refuses at once (an agent that throws) with ERR_KVIXI_FETCH, and leaves no timer behind', () => {
+    const results = wrapped('agent');
+    for (const result of [results.exchange, results.userInfo]) {
+      expect(result?.code).toBe('ERR_KVIXI_FETCH');
+      expect(result?.message).toContain('proxy misconfigured');
+      expect(result?.message).not.toContain(APP_SECRET);
+    }
+  });
+
+  it('works under a wrapper of http.request that adds its own header to every request, a GET\'s too', () => {
+    const results = wrapped('headers');
+    expect(results.exchange?.ok).toMatchObject({ accessToken: 'tok' });
+    expect(results.userInfo?.ok).toBe('abc');
   });
 
   it('names a refused connection without the secret', async () => {
