@@ -44,11 +44,17 @@ export function cookieValue(header: string | string[] | undefined, name: string)
   const text = Array.isArray(header) ? header.join('; ') : header;
   if (!text) return undefined;
   // Walks the pairs in place: on every request, an array of every cookie of the app's costs more than the lookup.
+  // The next `=` is searched for again only once the walk has passed it, so the walk stays linear
+  // however many pairs have none.
+  let at = -1;
   for (let start = 0; start < text.length; ) {
+    if (at < start) {
+      at = text.indexOf('=', start);
+      if (at === -1) return undefined;
+    }
     const semicolon = text.indexOf(';', start);
     const end = semicolon === -1 ? text.length : semicolon;
-    const at = text.indexOf('=', start);
-    if (at !== -1 && at < end && text.slice(start, at).trim() === name) return text.slice(at + 1, end).trim();
+    if (at < end && text.slice(start, at).trim() === name) return text.slice(at + 1, end).trim();
     start = end + 1;
   }
   return undefined;
