@@ -1,5 +1,5 @@
 // Strategy CPU per full login (start → callback → token exchange → profile → verify), for
-// KvixiStrategy and for passport-github2 (passport-oauth2 with `state: true`), in one process and
+// KvixiStrategy and for passport-github2 (passport-oauth2 with `state: true`), side by side in
 // one run. Each strategy runs as Passport runs it (a fresh Object.create per request, the actions
 // attached) with a plain-object session and a response that keeps its Set-Cookie headers (sent back
 // as the Cookie header at the callback).
@@ -34,6 +34,8 @@ import { KVIXI_CHANNELS, KvixiStrategy } from 'passport-kvixi';
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const HTTP_LOGINS = Number(process.env.BENCH_HTTP_LOGINS ?? 2_000);
+// Logins before the counted ones in each process, so the JIT has settled (fewer only to check the script runs).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5_000);
 
 const kvixiUserInfo = JSON.stringify({
   user_info: {
@@ -87,7 +89,7 @@ class FakeRequest extends EventEmitter {
   end() {
     process.nextTick(() => {
       const res = new Readable({ read() {} });
-      Object.assign(res, { statusCode: 200, headers: { ...jsonHeaders }, complete: true });
+      Object.assign(res, { statusCode: 200, headers: { ...jsonHeaders }, rawHeaders: ['Content-Type', 'application/json'], complete: true });
       res.push(Buffer.from(replyTo(this.path)));
       res.push(null);
       this.emit('response', res);
@@ -243,7 +245,7 @@ const subjects = {
 if (process.env.BENCH_CHILD) {
   const { name, count, base } = JSON.parse(process.env.BENCH_CHILD);
   const subject = subjects[name](base);
-  await measure(subject, Math.max(count, 5_000)); // warm-up: the JIT settles before the logins that count
+  await measure(subject, Math.max(count, WARMUP)); // warm-up: the JIT settles before the logins that count
   process.send(await measure(subject, count));
   process.disconnect();
 } else {
