@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session, { MemoryStore } from 'express-session';
 import nock from 'nock';
 import { Passport, type AuthenticateOptions } from 'passport';
+import { Strategy as PassportStrategy } from 'passport-strategy';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KvixiStrategy, type KvixiProfile, type KvixiStrategyOptionsBase, type KvixiVerify } from '../lib/index.js';
@@ -200,6 +201,55 @@ describe('two callbacks racing on one pending login', () => {
     ]);
     expect([first.status, second.status].sort()).toEqual([200, 403]);
     expect(exchanges.pendingMocks()).toHaveLength(1);
+  });
+
+  it('writes the session once more per login than a strategy that keeps nothing: at the start, never before the exchange', async () => {
+    class CountingStore extends MemoryStore {
+      writes = 0;
+      override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
+        this.writes++;
+        super.set(sid, data, callback);
+      }
+    }
+    // The naive recipe's shape: redirect at the start, sign in at the callback, nothing kept between.
+    // (passport-strategy ships no types: the actions passport attaches are declared here.)
+    const Base = PassportStrategy as new () => { success(user: object): void; redirect(url: string): void };
+    class KeepsNothing extends Base {
+      name = 'kvixi';
+      authenticate(req: Request): void {
+        if (typeof req.query.auth_key === 'string') this.success({ id: '5' });
+        else this.redirect(`${BASE_URL}/api/oauth?app_id=${APP_ID}`);
+      }
+    }
+    const writesOf = async (strategy: KvixiStrategy | KeepsNothing, beforeCallback: () => void) => {
+      const store = new CountingStore();
+      const { agent } = host(strategy as KvixiStrategy, { store });
+      await agent.get('/auth/kvixi').expect(302);
+      const atStart = store.writes;
+      let atExchange: number | undefined;
+      beforeCallback();
+      nock(BASE_URL)
+        .post('/api/authorize')
+        .optionally()
+        .reply(200, () => {
+          atExchange = store.writes;
+          return phpJSON({ access_token: ACCESS_TOKEN });
+        });
+      await agent.get(`/auth/kvixi/callback?auth_key=${AUTH_KEY}`).expect(200);
+      expect((await agent.get('/me')).body.user).toMatchObject({ id: '5' });
+      nock.cleanAll();
+      return { atStart, atExchange, callback: store.writes - atStart };
+    };
+    const naive = await writesOf(new KeepsNothing(), () => undefined);
+    const ours = await writesOf(kvixi(), () => mockUserInfo(phpJSON({ user_info: { ...sampleUserInfo(), user_id: '5' } })));
+    expect(naive.atStart).toBe(0);
+    expect(ours.atStart).toBe(1);
+    // Nothing written between the start and the exchange: the claim makes the login used.
+    expect(ours.atExchange).toBe(1);
+    // The callback writes what passport's req.logIn writes for any strategy (with passport 0.7 and
+    // express-session: the regenerated session, saved by req.logIn and again as the response ends).
+    expect(naive.callback).toBeGreaterThan(0);
+    expect(ours.callback).toBe(naive.callback);
   });
 
   it('reports a session store that cannot save at the callback as an error, and signs nobody in', async () => {
