@@ -90,23 +90,30 @@ export function pictureURL(info: KvixiUserInfo, uploadsURL: string): string | un
  * escapes or characters it would encode, and no query. Anything else goes through `new URL`.
  */
 const PLAIN_ABSOLUTE = /^https?:\/\/(?![^/]*xn--)(?:[a-z\d-]+\.)*[a-z][a-z\d-]*(?=\/)/;
-/** A relative path of such segments, which the parser appends to a plain base as it is. */
+/** A relative path of such segments, which the parser appends as it is to a base that ends in `/`. */
 const PLAIN_PATH = /^(?:[\w~-][\w.~-]*\/)*[\w~-][\w.~-]*$/;
 const PLAIN_ABSOLUTE_PATH = /^(?:\/[\w~-][\w.~-]*)+\/?$/;
-/** The last base checked to be one the parser gives back as it is (uploadsURL: one per strategy). */
-let plainBase: string | undefined;
+/**
+ * The last base looked at (uploadsURL: one per strategy) and its pathname when the parser gives
+ * it back as it is: http(s), ending in `/`, no query or fragment (any host: an IP and a port too).
+ * Undefined when it does not; either way the base is parsed once, not once per login.
+ */
+let lastBase: string | undefined;
+let lastBasePath: string | undefined;
 
-function isPlainBase(base: string): boolean {
-  if (base === plainBase) return true;
-  let href: string | undefined;
+function plainBasePath(base: string): string | undefined {
+  if (base === lastBase) return lastBasePath;
+  let path: string | undefined;
   try {
-    href = new URL(base).href;
+    const url = new URL(base);
+    const web = url.protocol === 'http:' || url.protocol === 'https:';
+    if (web && url.href === base && base.endsWith('/') && url.search === '' && url.hash === '') path = url.pathname;
   } catch {
-    return false;
+    // Not a URL: every picture relative to it goes through the parser, which refuses it.
   }
-  if (href !== base || !base.endsWith('/') || !PLAIN_ABSOLUTE.test(base)) return false;
-  plainBase = base;
-  return true;
+  lastBase = base;
+  lastBasePath = path;
+  return path;
 }
 
 /** `value` resolved as `new URL(value, base).href` would, when that needs no parsing; else undefined. */
@@ -116,9 +123,9 @@ function plainURL(value: string, base: string | undefined): { href: string; path
     const pathname = value.slice(origin[0].length);
     return PLAIN_ABSOLUTE_PATH.test(pathname) ? { href: value, pathname } : undefined;
   }
-  if (base === undefined || !PLAIN_PATH.test(value) || !isPlainBase(base)) return undefined;
-  const href = base + value;
-  return { href, pathname: href.slice(PLAIN_ABSOLUTE.exec(base)![0].length) };
+  if (base === undefined || !PLAIN_PATH.test(value)) return undefined;
+  const basePath = plainBasePath(base);
+  return basePath === undefined ? undefined : { href: base + value, pathname: basePath + value };
 }
 
 function pictureAt(value: string | null | undefined, base?: string): string | undefined {

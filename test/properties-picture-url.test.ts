@@ -62,6 +62,17 @@ const base = fc.constantFrom(
   'https://kvixi.com/a/../uploads/',
   'https://xn--nxasmq6b.com/uploads/',
   'https://1.2.3/uploads/',
+  'http://[::1]:8080/uploads/',
+  'http://[0:0::1]/uploads/',
+  'https://kvixi.com:443/uploads/',
+  'https://kvixi.com/uploads',
+  'https://kvixi.com/up?loads/',
+  'https://kvixi.com/uploads/#/',
+  'https://user@kvixi.com/uploads/',
+  'https://kvixi.com/%7Euploads/',
+  'https://kvixi.com/~uploads/',
+  'ftp://kvixi.com/uploads/',
+  'not a url/',
 );
 
 describe('pictureURL', () => {
