@@ -99,10 +99,14 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
         chunks.push(chunk);
       });
       body.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status, location, text: size === 0 ? '' : utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) });
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status, location, text: size === 0 ? '' : utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) });
+        }
+        // A compressed body can end before the reply does (bytes after the stream's end, a reply
+        // never finished): the rest is not read, and the connection goes with it.
+        if (body !== res && !res.complete) req.destroy();
       });
       // A corrupt gzip body: the connection goes too, not back to the pool with the rest unread.
       body.on('error', (err) => {

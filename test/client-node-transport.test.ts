@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KvixiClient, KvixiError } from '../lib/index.js';
 import { withDeadline } from './support/deadline.js';
@@ -164,6 +164,24 @@ describe('requests over node:http', () => {
     await withDeadline((async () => {
       while (seen.closed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     })(), 2_000, 'the connection to close');
+  });
+
+  it('closes the connection when a compressed body ends before the reply does, rather than reading the rest forever', async () => {
+    for (const [encoding, compress] of [['deflate', deflateSync], ['br', brotliCompressSync], ['gzip', gzipSync]] as const) {
+      const { port, seen } = await serve((_req, res) => {
+        // The whole JSON, then bytes after the stream's end, and a reply the server never finishes.
+        res.writeHead(200, { 'content-encoding': encoding }).write(Buffer.concat([compress('{"access_token":"early"}'), Buffer.alloc(8)]));
+        const more = setInterval(() => {
+          if (res.destroyed) return clearInterval(more);
+          res.write(Buffer.alloc(1024));
+        }, 5);
+        res.on('close', () => clearInterval(more));
+      });
+      expect((await withDeadline(client(port, { timeout: 5_000 }).exchangeAuthKey(AUTH_KEY), 2_000, encoding)).accessToken).toBe('early');
+      await withDeadline((async () => {
+        while (seen.closed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(), 2_000, `the ${encoding} connection to close`);
+    }
   });
 
   it('counts the decompressed bytes: a small gzip of 16 MiB is refused', async () => {
