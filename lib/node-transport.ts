@@ -72,14 +72,18 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
     // One timer for the whole request: the response and its body, however slowly they come.
     const timer = setTimeout(() => {
       request.timedOut = true;
-      fail(timeoutReason());
-      req.destroy();
+      failAndClose(timeoutReason());
     }, request.timeout);
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       reject(err);
+    };
+    // The timeout, the cap, a corrupt compressed body: the connection goes too, not back to the pool with the rest unread.
+    const failAndClose = (err: unknown) => {
+      fail(err);
+      req.destroy();
     };
     req.on('error', fail);
     req.on('response', (res) => {
@@ -91,11 +95,7 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
       let size = 0;
       body.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > request.maxBytes) {
-          fail(request.tooLarge(status));
-          req.destroy();
-          return;
-        }
+        if (size > request.maxBytes) return failAndClose(request.tooLarge(status));
         chunks.push(chunk);
       });
       body.on('end', () => {
@@ -108,11 +108,7 @@ export function nodeRequest(site: NodeSite, path: string, request: ProviderReque
         // never finished): the rest is not read, and the connection goes with it.
         if (body !== res && !res.complete) req.destroy();
       });
-      // A corrupt gzip body: the connection goes too, not back to the pool with the rest unread.
-      body.on('error', (err) => {
-        fail(err);
-        req.destroy();
-      });
+      body.on('error', failAndClose);
       // A connection closed before the body's end: Node says `aborted`, or nothing at all.
       res.on('error', fail);
       res.on('close', () => {
